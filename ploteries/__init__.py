@@ -1,3 +1,12 @@
-"""ploteries: TensorBoard-compatible logging into one crash-safe HDF5 database, and a fast viewer."""
+"""ploteries: TensorBoard-compatible logging into one crash-safe HDF5 database, and a fast viewer.
+
+>>> from ploteries.compat import SummaryWriter    # drop-in for torch.utils.tensorboard   # doctest: +SKIP
+>>> import ploteries
+>>> with ploteries.open("runs/exp1/ploteries.h5") as db:                                # doctest: +SKIP
+...     db.read("exp1", "loss")
+"""
+
+from .storage import Database, DatabaseWriter, NotADatabaseError, RaggedRecords, find_databases, open
 
 __version__ = "0.1.0"
+__all__ = ["Database", "DatabaseWriter", "NotADatabaseError", "RaggedRecords", "find_databases", "open"]

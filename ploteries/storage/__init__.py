@@ -1,0 +1,31 @@
+"""The ploteries database: crash-safe, multi-writer HDF5 storage (numpy and h5py only).
+
+Write with :class:`DatabaseWriter`, read with :func:`open` (a read-only :class:`Database`).
+See docs/format.md for the layout and docs/kinds.md for what each kind of series stores.
+"""
+
+from .discovery import find_databases, scan_databases
+from .errors import NotADatabaseError, PloteriesError, WriterClosedError
+from .maintenance import delete_run, purge_run, rename_run, update_document
+from .reader import Database, RaggedRecords, Record, SeriesInfo, open
+from .recovery import recover
+from .writer import DatabaseWriter
+
+__all__ = [
+    "Database",
+    "DatabaseWriter",
+    "NotADatabaseError",
+    "PloteriesError",
+    "RaggedRecords",
+    "Record",
+    "SeriesInfo",
+    "WriterClosedError",
+    "delete_run",
+    "find_databases",
+    "open",
+    "purge_run",
+    "recover",
+    "rename_run",
+    "scan_databases",
+    "update_document",
+]

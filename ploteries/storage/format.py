@@ -1,0 +1,445 @@
+"""The on-disk layout of a ploteries database (see docs/format.md).
+
+```
+/                       attrs: ploteries_format (int)
+/catalog_a, /catalog_b  uint8: two slots of the JSON catalog, the valid one with the higher generation wins
+/series/<id>/           attrs: run, tag, part, kind
+/series/<id>/<block>    fixed block: dataset of rows (step <i8, wall_time <f8, value <dtype, shape>)
+/series/<id>/<block>/   ragged block: group with `index` (step, wall_time, offset, shape) and `flat` values
+```
+The catalog holds the committed number of rows of every block: readers never look past it, so a crashed
+transaction's half-written rows are invisible and are overwritten by the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import struct
+import uuid
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .dtypes import dtype_from_text, dtype_to_text, is_native, stored_dtype
+from .errors import NotADatabaseError
+from .locking import file_lock
+
+FORMAT_VERSION = 1
+FORMAT_ATTR = "ploteries_format"
+CATALOG_SLOTS = ("catalog_a", "catalog_b")
+SLOT_HEAD = struct.Struct("<QQI")  # generation, length, crc32 of the JSON bytes
+CHUNK_BYTES = 32 * 1024
+
+
+@dataclasses.dataclass
+class Block:
+    """A run of records of one series sharing a dtype (and, for fixed blocks, a shape)."""
+
+    name: str
+    layout: str  # "fixed" or "ragged"
+    dtype: str  # numpy descr text of the values
+    shape: list[int] | None  # fixed blocks: the value shape
+    ndim: int  # ragged blocks: the number of dimensions
+    rows: int = 0  # committed records
+    flat: int = 0  # ragged blocks: committed values in `flat`
+    step_min: int | None = None
+    step_max: int | None = None
+    last_step: int | None = None
+    sorted: bool = True  # steps never decrease inside the block
+
+    @property
+    def numpy_dtype(self) -> np.dtype:
+        return dtype_from_text(self.dtype)
+
+    def note_steps(self, steps: np.ndarray) -> None:
+        if len(steps) == 0:
+            return
+        lo, hi = int(steps.min()), int(steps.max())
+        self.step_min = lo if self.step_min is None else min(self.step_min, lo)
+        self.step_max = hi if self.step_max is None else max(self.step_max, hi)
+        if self.sorted:
+            first_ok = self.last_step is None or int(steps[0]) >= self.last_step
+            self.sorted = bool(first_ok and (len(steps) < 2 or bool(np.all(steps[1:] >= steps[:-1]))))
+        self.last_step = int(steps[-1])
+
+
+@dataclasses.dataclass
+class SeriesEntry:
+    """One series of the catalog: (run, tag, part) with its kind, metadata and blocks."""
+
+    id: str
+    run: str
+    tag: str
+    part: str
+    kind: str
+    meta: dict = dataclasses.field(default_factory=dict)
+    epoch: int = 0  # bumped whenever committed rows are removed or rewritten
+    ragged: bool = False  # new blocks are ragged (shapes are known to vary)
+    blocks: list[Block] = dataclasses.field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.run, self.tag, self.part)
+
+    @property
+    def rows(self) -> int:
+        return sum(b.rows for b in self.blocks)
+
+
+@dataclasses.dataclass
+class Catalog:
+    """Everything a reader needs to know without touching the data: series, committed lengths, documents."""
+
+    uid: str
+    generation: int = 0
+    next_id: int = 0
+    series: list[SeriesEntry] = dataclasses.field(default_factory=list)
+    writers: dict[str, int] = dataclasses.field(
+        default_factory=dict
+    )  # writer id -> last committed journal seq
+    documents: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_key = {s.key: s for s in self.series}
+
+    def get(self, run: str, tag: str, part: str = "") -> SeriesEntry | None:
+        return self._by_key.get((run, tag, part))
+
+    def add_series(self, run: str, tag: str, part: str, kind: str, meta: dict, ragged: bool) -> SeriesEntry:
+        entry = SeriesEntry(f"s{self.next_id:06d}", run, tag, part, kind, dict(meta), ragged=ragged)
+        self.next_id += 1
+        self.series.append(entry)
+        self._by_key[entry.key] = entry
+        return entry
+
+    def remove_series(self, entry: SeriesEntry) -> None:
+        self.series.remove(entry)
+        del self._by_key[entry.key]
+
+    def rekey(self) -> None:
+        self._by_key = {s.key: s for s in self.series}
+
+    def to_bytes(self) -> bytes:
+        data = {
+            "uid": self.uid,
+            "generation": self.generation,
+            "next_id": self.next_id,
+            "writers": self.writers,
+            "documents": self.documents,
+            "series": [dataclasses.asdict(s) for s in self.series],
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Catalog:
+        data = json.loads(raw.decode("utf-8"))
+        series = []
+        for s in data["series"]:
+            blocks = [Block(**b) for b in s.pop("blocks")]
+            series.append(SeriesEntry(**s, blocks=blocks))
+        return cls(
+            uid=data["uid"],
+            generation=data["generation"],
+            next_id=data["next_id"],
+            series=series,
+            writers=data["writers"],
+            documents=data.get("documents", {}),
+        )
+
+
+# --------------------------------------------------------------------------------------------- file level
+
+
+def _not_a_database(path: Path, why: str) -> NotADatabaseError:
+    return NotADatabaseError(f"{path} is not a ploteries database: {why}")
+
+
+def open_h5(path: Path, mode: str) -> h5py.File:
+    """Open ``path`` with HDF5's own locking off (our ``flock`` serializes access)."""
+    try:
+        return h5py.File(path, mode, locking=False)
+    except OSError as exc:
+        if os.path.exists(path) and not h5py.is_hdf5(path):
+            raise _not_a_database(
+                path,
+                "it is not an HDF5 file (wrong signature). Point ploteries at a .h5 "
+                "file written by ploteries, or import TensorBoard logs with `ploteries import`.",
+            ) from exc
+        raise OSError(exc.errno, f"cannot open ploteries database {path}: {exc}") from exc
+
+
+def read_catalog(h5: h5py.File, path: Path) -> Catalog:
+    """The newest valid catalog slot of an open database file."""
+    version = h5.attrs.get(FORMAT_ATTR)
+    if version is None:
+        raise _not_a_database(
+            path,
+            f"the HDF5 file has no '{FORMAT_ATTR}' attribute (a foreign HDF5 file). "
+            "ploteries only reads files it wrote.",
+        )
+    if int(version) > FORMAT_VERSION:
+        raise _not_a_database(
+            path,
+            f"format version {int(version)} is newer than this ploteries "
+            f"(reads up to {FORMAT_VERSION}); upgrade ploteries.",
+        )
+    best: Catalog | None = None
+    for slot in CATALOG_SLOTS:
+        if slot not in h5:
+            continue
+        raw = h5[slot][()].tobytes()
+        if len(raw) < SLOT_HEAD.size:
+            continue
+        generation, length, crc = SLOT_HEAD.unpack_from(raw)
+        body = raw[SLOT_HEAD.size : SLOT_HEAD.size + length]
+        if len(body) != length or zlib.crc32(body) != crc:
+            continue
+        if best is None or generation > best.generation:
+            best = Catalog.from_bytes(body)
+    if best is None:
+        raise _not_a_database(path, "its catalog is damaged (no valid catalog slot).")
+    return best
+
+
+def write_catalog(h5: h5py.File, catalog: Catalog) -> None:
+    """Write ``catalog`` with the next generation into the slot not holding the current one."""
+    catalog.generation += 1
+    body = catalog.to_bytes()
+    raw = np.frombuffer(SLOT_HEAD.pack(catalog.generation, len(body), zlib.crc32(body)) + body, np.uint8)
+    slot = h5[CATALOG_SLOTS[catalog.generation % 2]]
+    slot.resize((len(raw),))
+    slot[:] = raw
+
+
+def initialize(h5: h5py.File) -> Catalog:
+    """Lay out an empty database in a new file."""
+    h5.attrs[FORMAT_ATTR] = FORMAT_VERSION
+    for slot in CATALOG_SLOTS:
+        h5.create_dataset(slot, shape=(0,), maxshape=(None,), dtype=np.uint8, chunks=(4096,))
+    h5.create_group("series")
+    catalog = Catalog(uid=uuid.uuid4().hex)
+    write_catalog(h5, catalog)
+    return catalog
+
+
+@contextlib.contextmanager
+def write_transaction(
+    path: Path, *, create: bool = True, fsync: bool = False
+) -> Iterator[tuple[h5py.File, Catalog]]:
+    """Exclusive lock, open, yield (file, catalog); on success write the catalog, flush and close.
+
+    If the body raises, the catalog is not written: whatever the body appended stays invisible.
+    """
+    path = Path(path)
+    with file_lock(path, exclusive=True, create=create) as fd:
+        fresh = os.fstat(fd).st_size == 0
+        if fresh and not create:
+            raise _not_a_database(path, "the file is empty.")
+        h5 = h5py.File(path, "w", locking=False) if fresh else open_h5(path, "r+")
+        try:
+            catalog = initialize(h5) if fresh else read_catalog(h5, path)
+            yield h5, catalog
+            write_catalog(h5, catalog)
+            h5.flush()
+        finally:
+            h5.close()
+        if fsync:
+            os.fsync(fd)
+
+
+@contextlib.contextmanager
+def read_transaction(path: Path) -> Iterator[tuple[h5py.File, Catalog]]:
+    """Shared lock, open read-only, yield (file, catalog), close. Never outlives one call."""
+    path = Path(path)
+    try:
+        lock = file_lock(path, exclusive=False)
+        fd = lock.__enter__()
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            2,
+            f"no ploteries database at {path}; check the path (ploteries.find_databases "
+            "lists the databases below a directory).",
+        ) from None
+    try:
+        if os.fstat(fd).st_size == 0:
+            raise _not_a_database(path, "the file is empty.")
+        h5 = open_h5(path, "r")
+        try:
+            yield h5, read_catalog(h5, path)
+        finally:
+            h5.close()
+    finally:
+        lock.__exit__(None, None, None)
+
+
+# ------------------------------------------------------------------------------------------- block level
+
+
+def _chunk_rows(itemsize: int) -> int:
+    return max(1, CHUNK_BYTES // max(1, itemsize))
+
+
+def fixed_row_dtype(block: Block, stored: bool) -> np.dtype:
+    """Row dtype of a fixed block, with the stored (possibly opaque) or the original value dtype."""
+    value = block.numpy_dtype
+    if stored:
+        value = stored_dtype(value)
+    return np.dtype([("step", "<i8"), ("wall_time", "<f8"), ("value", value, tuple(block.shape))])
+
+
+def ragged_index_dtype(ndim: int) -> np.dtype:
+    return np.dtype([("step", "<i8"), ("wall_time", "<f8"), ("offset", "<i8"), ("shape", "<i8", (ndim,))])
+
+
+def new_block(group: h5py.Group, dtype: np.dtype, shape: tuple, ragged: bool) -> Block:
+    """Create the datasets of a new block in a series group."""
+    name = f"b{len(group)}"
+    while name in group:
+        name += "_"
+    ragged = ragged and len(shape) > 0
+    block = Block(
+        name,
+        "ragged" if ragged else "fixed",
+        dtype_to_text(dtype),
+        None if ragged else list(shape),
+        len(shape),
+    )
+    if ragged:
+        sub = group.create_group(name)
+        index = ragged_index_dtype(len(shape))
+        sub.create_dataset(
+            "index", (0,), maxshape=(None,), dtype=index, chunks=(_chunk_rows(index.itemsize),)
+        )
+        flat = stored_dtype(dtype)
+        sub.create_dataset("flat", (0,), maxshape=(None,), dtype=flat, chunks=(_chunk_rows(flat.itemsize),))
+        sub.attrs["dtype"] = block.dtype
+    else:
+        row = fixed_row_dtype(block, stored=True)
+        ds = group.create_dataset(
+            name, (0,), maxshape=(None,), dtype=row, chunks=(_chunk_rows(row.itemsize),)
+        )
+        ds.attrs["dtype"] = block.dtype
+    return block
+
+
+def _as_stored(values: np.ndarray) -> np.ndarray:
+    values = np.ascontiguousarray(values)
+    if is_native(values.dtype):
+        return values
+    return values.view(stored_dtype(values.dtype))
+
+
+def append_fixed(
+    ds: h5py.Dataset, block: Block, steps: np.ndarray, walls: np.ndarray, values: np.ndarray
+) -> None:
+    """Append ``len(steps)`` rows after the committed ones (overwriting any uncommitted tail)."""
+    n = len(steps)
+    rows = np.empty(n, fixed_row_dtype(block, stored=True))
+    rows["step"] = steps
+    rows["wall_time"] = walls
+    rows["value"] = _as_stored(values).reshape((n, *block.shape))
+    ds.resize((block.rows + n,))
+    ds[block.rows : block.rows + n] = rows
+    block.rows += n
+    block.note_steps(steps)
+
+
+def append_ragged(
+    group: h5py.Group, block: Block, steps: np.ndarray, walls: np.ndarray, values: list[np.ndarray]
+) -> None:
+    """Append records of varying shape: values concatenated into `flat`, offsets and shapes into `index`."""
+    n = len(steps)
+    sizes = np.array([v.size for v in values], dtype=np.int64)
+    index = np.empty(n, ragged_index_dtype(block.ndim))
+    index["step"] = steps
+    index["wall_time"] = walls
+    index["offset"] = block.flat + np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    index["shape"] = np.array([v.shape for v in values], dtype=np.int64).reshape(n, block.ndim)
+    flat = np.concatenate([_as_stored(v).reshape(-1) for v in values]) if n else np.empty(0)
+    group["index"].resize((block.rows + n,))
+    group["index"][block.rows : block.rows + n] = index
+    total = int(sizes.sum())
+    if total:
+        group["flat"].resize((block.flat + total,))
+        group["flat"][block.flat : block.flat + total] = flat
+    block.rows += n
+    block.flat += total
+    block.note_steps(steps)
+
+
+def read_fixed(
+    ds: h5py.Dataset, block: Block, start: int, stop: int, fields: tuple[str, ...] | None = None
+) -> np.ndarray:
+    """Committed rows ``[start, stop)`` of a fixed block as a structured array of the original dtype."""
+    stop = min(stop, block.rows)
+    if start >= stop:
+        return np.empty(0, fixed_row_dtype(block, stored=False))
+    raw = ds[start:stop]
+    if is_native(block.numpy_dtype):
+        out = raw
+    else:
+        out = raw.view(fixed_row_dtype(block, stored=False))
+    if fields is not None:
+        return out[list(fields)] if len(fields) > 1 else out[fields[0]]
+    return out
+
+
+def read_fixed_steps(ds: h5py.Dataset, block: Block) -> np.ndarray:
+    """Only the committed step column of a fixed block."""
+    if block.rows == 0:
+        return np.empty(0, np.int64)
+    return ds.fields("step")[: block.rows]
+
+
+def read_ragged(
+    group: h5py.Group, block: Block, start: int, stop: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Committed records ``[start, stop)`` of a ragged block: (index rows, list of value arrays)."""
+    stop = min(stop, block.rows)
+    if start >= stop:
+        return np.empty(0, ragged_index_dtype(block.ndim)), []
+    index = group["index"][start:stop]
+    lo = int(index["offset"][0])
+    last_shape = index["shape"][-1]
+    hi = int(index["offset"][-1]) + int(np.prod(last_shape))
+    dtype = block.numpy_dtype
+    flat = group["flat"][lo:hi] if hi > lo else np.empty(0, stored_dtype(dtype))
+    if not is_native(dtype):
+        flat = flat.view(dtype)
+    values = []
+    for off, shape in zip(index["offset"], index["shape"]):
+        size = int(np.prod(shape))
+        values.append(flat[int(off) - lo : int(off) - lo + size].reshape(tuple(int(d) for d in shape)))
+    return index, values
+
+
+def read_ragged_steps(group: h5py.Group, block: Block) -> np.ndarray:
+    if block.rows == 0:
+        return np.empty(0, np.int64)
+    return group["index"].fields("step")[: block.rows]
+
+
+def truncate_block(node, block: Block, keep: np.ndarray) -> None:
+    """Rewrite a block keeping only the committed rows where ``keep`` is True (used by purge)."""
+    block.step_min = block.step_max = block.last_step = None
+    block.sorted = True
+    if block.layout == "fixed":
+        rows = node[: block.rows][keep]
+        node.resize((len(rows),))
+        node[: len(rows)] = rows
+        block.rows = len(rows)
+        block.note_steps(rows["step"])
+        return
+    index, values = read_ragged(node, block, 0, block.rows)
+    kept = [v for v, k in zip(values, keep) if k]
+    index = index[keep]
+    block.rows = block.flat = 0
+    node["index"].resize((0,))
+    node["flat"].resize((0,))
+    append_ragged(node, block, index["step"], index["wall_time"], kept)

@@ -1,0 +1,507 @@
+"""``DatabaseWriter``: appends records to a ploteries database from training code.
+
+Data flow::
+
+    caller thread ──append──> journal (one os.write: durable on kill -9) + in-memory pending batch
+    writing thread ──every flush_secs / max rows / flush() / close()──> one locked HDF5 transaction
+
+The journal is the queue: a call returns once its record is framed and written to the writer's own
+journal segment (about 1 us for a scalar), so a killed process loses nothing it was told was written.
+The writing thread swaps the pending batch out, rotates the journal segment, commits the batch in one
+short transaction and then deletes the segment. Readers see records after the commit (``flush()``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+import uuid
+import weakref
+from pathlib import Path
+
+import numpy as np
+
+from . import journal as jn
+from .batch import SCALAR_TID, Batch, PendingSeries, commit
+from .dtypes import dtype_to_text
+from .errors import WriterClosedError
+from .format import write_transaction
+from .recovery import lock_new_writer, recover
+from .values import (
+    as_steps,
+    as_value_array,
+    as_wall_times,
+    check_name,
+    check_scalar,
+    check_step,
+    check_wall_time,
+)
+
+_LIVE_WRITERS: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_live_writers() -> None:  # a script that forgets close() still leaves a single file
+    for writer in list(_LIVE_WRITERS):
+        try:
+            writer.close()
+        except Exception:  # noqa: BLE001 - best effort at interpreter exit
+            pass
+
+
+class _Series:
+    __slots__ = ("sid", "key", "segment", "pending")
+
+    def __init__(self, sid: int, key: tuple, pending: PendingSeries):
+        self.sid = sid
+        self.key = key
+        self.segment = -1  # journal segment in which the series was last declared
+        self.pending = pending
+
+
+class DatabaseWriter:
+    """Write records into a ploteries database; safe against ``kill -9`` and concurrent writers.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file; created if missing (its directory must exist).
+    flush_secs : float
+        Longest time between a write and its visibility to readers.
+    max_pending_rows, max_pending_bytes : int
+        Bounds of the in-memory batch; a caller that exceeds them waits for the writing thread.
+    fsync : bool
+        ``os.fsync`` the journal and the file at every commit (survives power loss; costs ~1 ms per commit).
+
+    Examples
+    --------
+    >>> w = DatabaseWriter("runs/db.h5")                       # doctest: +SKIP
+    >>> w.append_scalar("exp1", "loss", 0.25, step=10)         # doctest: +SKIP
+    >>> w.append("exp1", "weights", np.zeros((3, 3)), step=10)  # doctest: +SKIP
+    >>> w.close()                                              # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        path,
+        *,
+        flush_secs: float = 1.0,
+        max_pending_rows: int = 1_000_000,
+        max_pending_bytes: int = 256 * 2**20,
+        fsync: bool = False,
+    ):
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise IsADirectoryError(
+                21,
+                f"database path {self.path} is a directory; pass a file path such as "
+                f"{self.path / 'ploteries.h5'}.",
+            )
+        if not self.path.parent.is_dir():
+            raise FileNotFoundError(
+                2,
+                f"the directory of database path {self.path} does not exist; create it first (os.makedirs).",
+            )
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise PermissionError(
+                13,
+                f"database {self.path} is read-only; open it with ploteries.open() to read, "
+                "or make it writable (chmod u+w) to write.",
+            )
+        if not os.access(self.path.parent, os.W_OK):
+            raise PermissionError(
+                13,
+                f"cannot write in {self.path.parent} (the database's journal lives beside "
+                "it); choose a writable directory.",
+            )
+        self.flush_secs = float(flush_secs)
+        self.max_pending_rows = int(max_pending_rows)
+        self.max_pending_bytes = int(max_pending_bytes)
+        self.fsync = bool(fsync)
+        self.id = uuid.uuid4().hex[:16]
+
+        recover(self.path)  # replay journals of crashed writers, and create the file if missing
+        with write_transaction(self.path):
+            pass
+        self._journal_dir = jn.journal_dir(self.path)
+        self._lock_fd = lock_new_writer(self._journal_dir, self.id)
+
+        self._lock = threading.Lock()  # guards everything below that the caller touches
+        self._space = threading.Condition(self._lock)  # signalled when the pending batch is taken
+        self._series: dict[tuple, _Series] = {}
+        self._dtype_ids: dict[np.dtype, int] = {}
+        self._seq = 0
+        self._segment_no = 0
+        self._journal = self._open_segment(0)
+        self._segment_paths: list[Path] = []  # rotated segments waiting for their commit
+        self._dtype_segment: dict[np.dtype, int] = {}
+        self._pending_rows = 0
+        self._pending_bytes = 0
+        self._closed = False
+        self._error: BaseException | None = None
+
+        self._unflushed: Batch | None = None  # taken from pending, not yet committed (retried on failure)
+        self._committed_seq = 0
+        self._commit_done = threading.Condition()  # signalled after each commit attempt
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name=f"ploteries-writer-{self.id}", daemon=True)
+        self._thread.start()
+        _LIVE_WRITERS.add(self)
+
+    # ------------------------------------------------------------------------------------------ public
+
+    def append_scalar(
+        self, run: str, tag: str, value, step=0, wall_time=None, *, kind: str = "scalar", part: str = ""
+    ) -> None:
+        """Append one number (stored as float64). The hot path: about a microsecond."""
+        if self._error is not None:
+            self._raise_error()
+        s = self._series.get((run, tag, part))
+        if s is None:
+            s = self._new_series(run, tag, part, kind, None, False)
+        value = check_scalar(value)
+        step = step if type(step) is int else check_step(step)
+        wall = time.time() if wall_time is None else check_wall_time(wall_time)
+        with self._lock:
+            self._check_open()
+            if s.segment != self._segment_no:
+                self._declare(s)
+            self._seq += 1
+            self._journal.append(jn.scalar_frame(self._seq, s.sid, step, wall, value))
+            p = s.pending
+            p.steps.append(step)
+            p.walls.append(wall)
+            p.values.append(value)
+            p.tids.append(SCALAR_TID)
+            self._pending_rows += 1
+            if self._pending_rows >= self.max_pending_rows:
+                self._wait_for_space()
+
+    def append(
+        self,
+        run: str,
+        tag: str,
+        value,
+        step=0,
+        wall_time=None,
+        *,
+        kind: str = "tensor",
+        part: str = "",
+        meta: dict | None = None,
+        ragged: bool = False,
+    ) -> None:
+        """Append one record whose value is any non-object numpy array (or array-like).
+
+        ``ragged=True`` says the value's shape will vary between records (images of several sizes,
+        histograms), so the series is stored ragged from its first record.
+        """
+        if self._error is not None:
+            self._raise_error()
+        arr = as_value_array(value, "value")
+        step = check_step(step)
+        wall = time.time() if wall_time is None else check_wall_time(wall_time)
+        self._append_records(run, tag, part, kind, meta, ragged, arr[np.newaxis], [step], [wall], single=True)
+
+    def append_many(
+        self,
+        run: str,
+        tag: str,
+        values,
+        steps,
+        wall_times=None,
+        *,
+        kind: str = "tensor",
+        part: str = "",
+        meta: dict | None = None,
+        ragged: bool = False,
+    ) -> None:
+        """Append ``len(steps)`` records at once; ``values`` has shape ``(len(steps), *value_shape)``."""
+        if self._error is not None:
+            self._raise_error()
+        arr = as_value_array(values, "values")
+        if arr.ndim == 0:
+            raise ValueError(
+                f"values must have a leading records axis, got a 0-d array {arr!r}; pass e.g. "
+                "np.array([0.5, 0.4]) with steps=[1, 2]."
+            )
+        n = arr.shape[0]
+        steps = as_steps(steps, n)
+        walls = as_wall_times(wall_times, n, time.time())
+        self._append_records(run, tag, part, kind, meta, ragged, arr, steps, walls, single=False)
+
+    def set_meta(self, run: str, tag: str, meta: dict, *, part: str = "", kind: str = "tensor") -> None:
+        """Merge ``meta`` (JSON-serializable) into the series' metadata."""
+        if not isinstance(meta, dict):
+            raise TypeError(f"meta must be a dict, got {type(meta).__name__}.")
+        text = jn.json_text(meta)
+        with self._lock:
+            self._check_open()
+        s = self._series.get((run, tag, part)) or self._new_series(run, tag, part, kind, None, False)
+        with self._lock:
+            if s.segment != self._segment_no:
+                self._declare(s)
+            self._seq += 1
+            self._journal.append(jn.text_frame(b"M", self._seq, s.sid, text))
+            s.pending.meta.update(meta)
+            s.pending.meta_changed = True
+
+    def flush(self) -> None:
+        """Commit everything appended so far; on return readers see it. Raises a pending background error."""
+        with self._lock:
+            if self._closed:
+                return
+            target = self._seq
+        self._wait_committed(target)
+
+    def purge(self, run: str, from_step: int) -> None:
+        """Remove every committed record of ``run`` whose step is >= ``from_step`` (TensorBoard's purge_step)."""
+        check_name(run, "run")
+        from_step = check_step(from_step, "from_step")
+        self.flush()
+        from .maintenance import purge_run
+
+        purge_run(self.path, run, from_step)
+
+    def close(self) -> None:
+        """Commit everything, fold the journal in and leave a single file. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            target = self._seq
+        error = None
+        try:
+            self._wait_committed(target)
+        except BaseException as exc:  # noqa: BLE001 - re-raised once the writer is shut down
+            error = exc
+        with self._lock:
+            self._closed = True
+            self._space.notify_all()
+        self._stop = True
+        self._wake.set()
+        self._thread.join()
+        _LIVE_WRITERS.discard(self)
+        self._journal.close()
+        if error is None and self._unflushed is None and self._committed_seq >= target:
+            for p in [*self._segment_paths, self._journal.path, self._journal_dir / f"{self.id}.lock"]:
+                _unlink(p)
+            try:
+                self._journal_dir.rmdir()
+            except OSError:
+                pass  # other writers still have journals here
+        # otherwise (e.g. disk full) the journal stays and the next open replays it
+        os.close(self._lock_fd)
+        if error is not None:
+            raise error
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> DatabaseWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --------------------------------------------------------------------------------- caller helpers
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise WriterClosedError(
+                f"the writer of {self.path} is closed; create a new DatabaseWriter to append "
+                "more (records written before are kept)."
+            )
+
+    def _raise_error(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def _new_series(self, run, tag, part, kind, meta, ragged) -> _Series:
+        check_name(run, "run", allow_empty=True)
+        check_name(tag, "tag")
+        check_name(part, "part", allow_empty=True)
+        check_name(kind, "kind")
+        if meta is not None and not isinstance(meta, dict):
+            raise TypeError(f"meta must be a dict, got {type(meta).__name__}.")
+        jn.json_text(meta or {})  # fails early on meta that is not JSON-serializable
+        with self._lock:
+            key = (run, tag, part)
+            s = self._series.get(key)
+            if s is None:
+                pending = PendingSeries(
+                    run, tag, part, kind, dict(meta or {}), bool(ragged), meta_changed=bool(meta)
+                )
+                s = _Series(len(self._series), key, pending)
+                self._series[key] = s
+            return s
+
+    def _declare(self, s: _Series) -> None:
+        """(Re)declare a series in the current journal segment (lock held)."""
+        p = s.pending
+        self._seq += 1
+        decl = {
+            "run": p.run,
+            "tag": p.tag,
+            "part": p.part,
+            "kind": p.kind,
+            "meta": p.meta,
+            "ragged": p.ragged,
+        }
+        self._journal.append(jn.text_frame(b"D", self._seq, s.sid, jn.json_text(decl)))
+        s.segment = self._segment_no
+
+    def _dtype_id(self, dtype: np.dtype) -> int:
+        """Local id of a dtype, declared in the current segment (lock held)."""
+        tid = self._dtype_ids.get(dtype)
+        if tid is None:
+            tid = self._dtype_ids[dtype] = len(self._dtype_ids)
+        if self._dtype_segment.get(dtype) != self._segment_no:
+            self._seq += 1
+            self._journal.append(jn.text_frame(b"T", self._seq, tid, dtype_to_text(dtype)))
+            self._dtype_segment[dtype] = self._segment_no
+        return tid
+
+    def _append_records(self, run, tag, part, kind, meta, ragged, arr, steps, walls, *, single: bool) -> None:
+        s = self._series.get((run, tag, part))
+        if s is None:
+            s = self._new_series(run, tag, part, kind, meta, ragged)
+        elif meta:
+            self.set_meta(run, tag, meta, part=part)
+        arr = np.ascontiguousarray(arr)
+        n = arr.shape[0]
+        shape = arr.shape[1:]
+        with self._lock:
+            self._check_open()
+            if s.segment != self._segment_no:
+                self._declare(s)
+            tid = self._dtype_id(arr.dtype)
+            self._seq += 1
+            st = np.asarray(steps, "<i8")
+            wt = np.asarray(walls, "<f8")
+            self._journal.append(jn.records_frame(self._seq, s.sid, tid, st, wt, arr, shape))
+            p = s.pending
+            p.steps.extend(st.tolist())
+            p.walls.extend(wt.tolist())
+            p.values.extend([arr[0].copy()] if single else list(arr.copy()))
+            p.tids.extend([tid] * n)
+            self._pending_rows += n
+            self._pending_bytes += arr.nbytes
+            if self._pending_rows >= self.max_pending_rows or self._pending_bytes >= self.max_pending_bytes:
+                self._wait_for_space()
+
+    def _wait_for_space(self) -> None:
+        """Back-pressure (lock held): wake the writing thread and wait until it took the pending batch."""
+        self._wake.set()
+        while (
+            self._pending_rows >= self.max_pending_rows or self._pending_bytes >= self.max_pending_bytes
+        ) and not self._closed:
+            self._space.wait(timeout=0.5)
+            if self._error is not None:
+                return
+
+    def _has_pending(self) -> bool:
+        return self._pending_rows > 0 or any(s.pending.meta_changed for s in self._series.values())
+
+    def _wait_committed(self, target: int) -> None:
+        with self._commit_done:
+            while self._committed_seq < target and self._error is None and self._thread.is_alive():
+                self._wake.set()
+                self._commit_done.wait(timeout=0.5)
+        if self._error is not None:
+            self._raise_error()
+
+    # --------------------------------------------------------------------------------- writing thread
+
+    def _open_segment(self, number: int) -> jn.JournalFile:
+        return jn.JournalFile(self._journal_dir / f"{self.id}.{number:06d}.jnl")
+
+    def _take_pending(self) -> tuple[Batch, list[Path]] | None:
+        """Swap out the pending batch and rotate the journal segment (the old one holds exactly the batch)."""
+        with self._lock:
+            if self._seq == self._committed_seq and self._unflushed is None:
+                return None
+            series = {
+                s.sid: s.pending.take()
+                for s in self._series.values()
+                if s.pending.steps or s.pending.meta_changed
+            }
+            batch = Batch(self.id, self._seq, series, {tid: dt for dt, tid in self._dtype_ids.items()})
+            old = self._journal
+            try:
+                self._journal = self._open_segment(self._segment_no + 1)
+                self._segment_no += 1
+                old.close()
+                self._segment_paths.append(old.path)
+            except OSError:
+                pass  # keep appending to the old segment; it is deleted only after its commit
+            self._pending_rows = 0
+            self._pending_bytes = 0
+            self._space.notify_all()
+            done_segments = list(self._segment_paths)
+        return batch, done_segments
+
+    def _commit_once(self) -> None:
+        taken = self._take_pending()
+        if taken is None:
+            return
+        batch, segments = taken
+        if self._unflushed is not None:
+            self._unflushed.merge(batch)
+            batch = self._unflushed
+        self._unflushed = batch
+        try:
+            if self.fsync:
+                self._journal_fsync()
+            commit(self.path, batch, fsync=self.fsync)
+        except BaseException as exc:  # noqa: BLE001 - surfaced on the caller's next call
+            self._error = _describe_commit_error(exc, self.path)
+            with self._commit_done:
+                self._commit_done.notify_all()
+            return
+        self._unflushed = None
+        for p in segments:
+            _unlink(p)
+        with self._lock:
+            self._segment_paths = [p for p in self._segment_paths if p not in segments]
+        with self._commit_done:
+            self._committed_seq = batch.last_seq
+            self._commit_done.notify_all()
+
+    def _journal_fsync(self) -> None:
+        with self._lock:
+            self._journal.sync()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(timeout=self.flush_secs)
+            self._wake.clear()
+            stop = self._stop
+            self._commit_once()
+            if stop:
+                return
+
+
+def _describe_commit_error(exc: BaseException, path: Path) -> BaseException:
+    if isinstance(exc, OSError) and str(path) not in str(exc):
+        err = OSError(
+            exc.errno,
+            f"could not write to ploteries database {path}: {exc}. Your records are safe in "
+            "the journal and are retried at the next flush; free disk space or fix permissions.",
+        )
+        err.__cause__ = exc
+        return err
+    return exc
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+__all__ = ["DatabaseWriter"]
