@@ -302,7 +302,7 @@ def new_block(group: h5py.Group, dtype: np.dtype, shape: tuple, ragged: bool) ->
     name = f"b{len(group)}"
     while name in group:
         name += "_"
-    ragged = ragged and len(shape) > 0
+    ragged = (ragged and len(shape) > 0) or 0 in shape  # HDF5 array types cannot have a zero-sized dimension
     block = Block(
         name,
         "ragged" if ragged else "fixed",

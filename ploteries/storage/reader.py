@@ -341,9 +341,8 @@ class Database:
                 data = read_fixed(node, block, lo, hi)[sel]
                 steps.append(data["step"])
                 walls.append(data["wall_time"])
-                values += (
-                    list(data["value"]) if data["value"].ndim > 1 else [np.array(v) for v in data["value"]]
-                )
+                column = data["value"]
+                values += [column[i, ...] for i in range(len(column))]  # 0-d views keep the exact dtype
             else:
                 index, vals = read_ragged(node, block, lo, hi)
                 steps.append(index["step"][sel])

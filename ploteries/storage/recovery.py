@@ -76,7 +76,7 @@ def batch_from_journal(segments: list[Path], writer_id: str, committed: int) -> 
                 values = np.frombuffer(fr.raw, dtype, n * int(np.prod(fr.shape, dtype=np.int64))).reshape(
                     (n, *fr.shape)
                 )
-                ps.values += list(values)
+                ps.values += [values[i, ...] for i in range(n)]
                 ps.tids += [fr.tid] * n
     if last_seq <= committed:
         return None

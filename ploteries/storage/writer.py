@@ -104,7 +104,7 @@ class DatabaseWriter:
                 2,
                 f"the directory of database path {self.path} does not exist; create it first (os.makedirs).",
             )
-        if self.path.exists() and not os.access(self.path, os.W_OK):
+        if self.path.exists() and (not os.access(self.path, os.W_OK) or not self.path.stat().st_mode & 0o222):
             raise PermissionError(
                 13,
                 f"database {self.path} is read-only; open it with ploteries.open() to read, "
@@ -386,7 +386,8 @@ class DatabaseWriter:
             p = s.pending
             p.steps.extend(st.tolist())
             p.walls.extend(wt.tolist())
-            p.values.extend([arr[0].copy()] if single else list(arr.copy()))
+            held = arr.copy()  # the caller may reuse its buffer; [i, ...] keeps 0-d arrays (and byte order)
+            p.values.extend([held[i, ...] for i in range(n)])
             p.tids.extend([tid] * n)
             self._pending_rows += n
             self._pending_bytes += arr.nbytes

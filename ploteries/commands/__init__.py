@@ -1,0 +1,1 @@
+"""Subcommands of the ``ploteries`` command line, one module each."""

@@ -1,0 +1,115 @@
+"""Property tests: whatever goes in comes back out, bit for bit, with its dtype and shape."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import ploteries
+from ploteries.storage import DatabaseWriter
+
+names = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1, max_size=12)
+
+leaf_dtypes = st.one_of(
+    hnp.boolean_dtypes(),
+    hnp.integer_dtypes(),
+    hnp.unsigned_integer_dtypes(),
+    hnp.floating_dtypes(),
+    hnp.complex_number_dtypes(),
+    hnp.byte_string_dtypes(min_len=1, max_len=6),
+    hnp.unicode_string_dtypes(min_len=1, max_len=6),
+    hnp.datetime64_dtypes(),
+    hnp.timedelta64_dtypes(),
+)
+dtypes = st.one_of(
+    leaf_dtypes,
+    hnp.array_dtypes(leaf_dtypes, min_size=1, max_size=3),
+    hnp.nested_dtypes(leaf_dtypes, max_leaves=4),
+).filter(lambda d: d.itemsize > 0 and not d.hasobject)
+
+
+@st.composite
+def records(draw):
+    dtype = draw(dtypes)
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))
+    return draw(hnp.arrays(dtype, shape))
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(run=names, tag=names, values=st.lists(records(), min_size=1, max_size=4), steps=st.data())
+def test_any_dtype_shape_and_name_round_trips(tmp_path_factory, run, tag, values, steps):
+    path = tmp_path_factory.mktemp("rt") / "db.h5"
+    step_list = steps.draw(st.lists(st.integers(-(2**62), 2**62), min_size=len(values), max_size=len(values)))
+    with DatabaseWriter(path) as w:
+        for value, step in zip(values, step_list):
+            w.append(run, tag, value, step=step, wall_time=1.5)
+    db = ploteries.open(path)
+    assert db.runs() == [run]
+    assert db.tags(run) == [tag]
+    recs = db.read_records(run, tag)
+    assert recs.step.tolist() == step_list
+    assert recs.wall_time.tolist() == [1.5] * len(values)
+    for got, want in zip(recs.values, values):
+        assert same_bits(got, want), (got, want)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=hnp.arrays(np.float64, st.integers(1, 300), elements=st.floats(allow_nan=True, allow_infinity=True)))
+def test_scalars_round_trip_as_float64_structured_array(tmp_path_factory, values):
+    path = tmp_path_factory.mktemp("sc") / "db.h5"
+    with DatabaseWriter(path) as w:
+        for i, v in enumerate(values):
+            w.append_scalar("r", "loss", v, step=i, wall_time=float(i))
+    got = ploteries.open(path).read("r", "loss")
+    assert got.dtype.names == ("step", "wall_time", "value")
+    assert got["value"].dtype == np.float64
+    np.testing.assert_array_equal(got["step"], np.arange(len(values)))
+    assert got["value"].tobytes() == values.tobytes()
+
+
+def test_dtype_change_inside_a_series_is_kept_exactly_and_promoted_on_read(db_path):
+    with DatabaseWriter(db_path) as w:
+        w.append("r", "x", np.int64(3), step=0)
+        w.append("r", "x", np.float32(0.5), step=1)
+        w.append("r", "x", np.float64(0.25), step=2)
+    db = ploteries.open(db_path)
+    exact = db.read_records("r", "x")
+    assert [v.dtype for v in exact.values] == [np.int64, np.float32, np.float64]
+    promoted = db.read("r", "x")
+    assert promoted["value"].dtype == np.float64
+    assert promoted["value"].tolist() == [3.0, 0.5, 0.25]
+
+
+def test_shape_change_gives_ragged_records(db_path):
+    with DatabaseWriter(db_path) as w:
+        w.append("r", "img", np.zeros((2, 3), np.uint8), step=0)
+        w.append("r", "img", np.full((4, 5), 7, np.uint8), step=1)
+        w.append("r", "img", np.full((1, 1), 9, np.uint8), step=2)
+    got = ploteries.open(db_path).read("r", "img")
+    assert isinstance(got, ploteries.RaggedRecords)
+    assert [v.shape for v in got.values] == [(2, 3), (4, 5), (1, 1)]
+    assert got[2].value.tolist() == [[9]]
+    assert got.step.tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("ragged", [False, True])
+def test_record_arrays_round_trip_and_fields_are_readable(db_path, ragged):
+    rec = np.dtype([("x", "<f4"), ("pos", "<i2", (2,)), ("name", "S4"), ("nested", [("a", "<u1"), ("b", "<U2")])])
+    batch = np.zeros(3, rec)
+    batch["x"] = [1.5, 2.5, 3.5]
+    batch["pos"] = [[1, 2], [3, 4], [5, 6]]
+    batch["name"] = [b"ab", b"cd", b"ef"]
+    batch["nested"]["b"] = ["é", "ü", "ß"]
+    with DatabaseWriter(db_path) as w:
+        w.append("r", "batch", batch, step=5, ragged=ragged)
+        w.append("r", "batch", batch[:2], step=6, ragged=ragged)
+    got = ploteries.open(db_path).read("r", "batch")
+    assert isinstance(got, ploteries.RaggedRecords)  # shapes (3,) then (2,)
+    assert got[0].value.dtype == rec
+    assert got[0].value["nested"]["b"].tolist() == ["é", "ü", "ß"]
+    assert got[1].value["pos"].tolist() == [[1, 2], [3, 4]]
