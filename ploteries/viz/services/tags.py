@@ -105,8 +105,8 @@ def run_colors(run_keys: Iterable[str]) -> dict[str, str]:
 
     Each run hashes to a preferred :data:`PALETTE` slot. Runs are placed in name order; a run whose
     slot is taken probes the following slots. Beyond the palette's size runs get hash-derived
-    colours. The result depends on the set of names only, never on their order, and a run keeps its
-    colour when others are added unless one of them collides with it.
+    colours. The result depends on the set of names only, never on their order; a run whose slot
+    nobody placed before it (in name order) took keeps its name's colour as other runs come and go.
 
     Returns
     -------
