@@ -1,0 +1,129 @@
+"""TensorBoard's scalar smoothing: a debiased exponential moving average, vectorized.
+
+TensorBoard (and W&B after it) smooths a scalar series with
+
+    last = last * w + (1 - w) * y;  n += 1;  smoothed = last / (1 - w**n)
+
+skipping (and passing through) non-finite values. A Python loop over 10M points takes seconds, so the
+linear recurrence ``s[k] = a * s[k-1] + x[k]`` is solved blockwise with numpy: inside a block of ``B``
+points ``s[i] = a**i * cumsum(a**-t * x[t])``, with ``B`` small enough that ``a**-B`` stays far from
+overflow; the carries between blocks obey the same recurrence with weight ``a**B`` and are solved
+recursively. Weights close to 0 use a few Hillis-Steele doubling passes instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["DEFAULT_WEIGHT", "smooth_ema"]
+
+DEFAULT_WEIGHT = 0.6
+"""TensorBoard's default smoothing weight."""
+
+_MAX_BLOCK = 1024
+"""Longest block: bounds the rounding error of the in-block cumulative sum for weights near 1."""
+_LOG_RANGE = 150 * math.log(10.0)
+"""Largest exponent magnitude allowed for ``a**-i`` inside a block (1e150: far from overflow)."""
+_MIN_BLOCK = 32
+"""Below this block length the doubling scan is cheaper than blocks."""
+_NEGLIGIBLE = 1e-300
+"""A coefficient below this contributes nothing representable next to the terms it multiplies."""
+
+
+def _doubling_scan(x: NDArray[np.float64], a: float) -> NDArray[np.float64]:
+    """Solve ``s[k] = a*s[k-1] + x[k]`` by Hillis-Steele doubling, for small ``a``."""
+    s = x.copy()
+    shift, coef = 1, a
+    while coef > _NEGLIGIBLE and shift < s.size:
+        s[shift:] += coef * s[:-shift]
+        shift *= 2
+        coef *= coef
+    return s
+
+
+def _linear_scan(x: NDArray[np.float64], a: float) -> NDArray[np.float64]:
+    """Solve ``s[k] = a*s[k-1] + x[k]`` with ``s[-1] = 0`` for ``0 <= a <= 1``, vectorized."""
+    n = x.size
+    if n <= 1 or a == 0.0:
+        return x.copy()
+    if a == 1.0:
+        return np.cumsum(x)
+    block = min(_MAX_BLOCK, 1 + int(_LOG_RANGE / -math.log(a)))
+    if block < _MIN_BLOCK:
+        return _doubling_scan(x, a)
+    block = min(block, n)
+    # Scale by a power of two (exact) so that |x| <= 1 and a**-i * x cannot overflow.
+    peak = float(np.max(np.abs(x)))
+    if peak == 0.0:
+        return x.copy()
+    scale = math.ldexp(1.0, -math.frexp(peak)[1])
+    n_blocks = -(-n // block)
+    padded = np.zeros(n_blocks * block)
+    np.multiply(x, scale, out=padded[:n])
+    blocks = padded.reshape(n_blocks, block)
+    i = np.arange(block, dtype=np.float64)
+    up = np.power(a, i)  # a**i, >= 1e-150
+    blocks *= 1.0 / up
+    np.cumsum(blocks, axis=1, out=blocks)
+    blocks *= up
+    if n_blocks > 1:
+        # carry[j] = value at the end of block j including all earlier blocks.
+        carry = _linear_scan(blocks[:, -1].copy(), a**block)
+        blocks[1:] += np.outer(carry[:-1], up * a)
+    return padded[:n] / scale
+
+
+def smooth_ema(values: ArrayLike, weight: float = DEFAULT_WEIGHT) -> NDArray[np.float64]:
+    """Smooth a scalar series exactly like TensorBoard's smoothing slider.
+
+    Parameters
+    ----------
+    values : array_like
+        1-D series, in step order. Converted to float64.
+    weight : float, default 0.6
+        Smoothing weight, clamped to ``[0, 1]``; NaN counts as 0 (no smoothing).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of the same length. If all values are equal they are returned unchanged;
+        non-finite values are passed through and not counted in the debiasing. ``weight == 1``
+        gives 0 for every finite value, as in TensorBoard.
+
+    Notes
+    -----
+    Agrees with TensorBoard's loop to about ``1e-12`` of the series' magnitude; 10M points take
+    a few hundred milliseconds.
+
+    Examples
+    --------
+    >>> smooth_ema([1.0, 2.0, 3.0, float("nan"), 4.0], 0.6).round(6).tolist()
+    [1.0, 1.625, 2.326531, nan, 3.095588]
+    """
+    y = np.asarray(values, dtype=np.float64)
+    if y.ndim != 1:
+        raise ValueError(f"values must be 1-D, got shape {y.shape}; pass one series at a time")
+    w = float(weight)
+    w = 0.0 if math.isnan(w) else min(max(w, 0.0), 1.0)
+    out = y.copy()
+    if y.size == 0 or np.all(y == y[0]):
+        return out
+    finite = np.isfinite(y)
+    all_finite = bool(finite.all())
+    z = y if all_finite else y[finite]
+    if w == 0.0:
+        return out  # last = y, debias 1: identity
+    if w == 1.0:
+        smoothed = np.zeros_like(z)
+    else:
+        smoothed = _linear_scan((1.0 - w) * z, w)
+        # 1 - w**n rounds to exactly 1 once w**n < 2**-54: only the head needs debiasing.
+        head = min(z.size, 1 + int(54 * math.log(2.0) / -math.log(w)))
+        smoothed[:head] /= 1.0 - np.power(w, np.arange(1, head + 1, dtype=np.float64))
+    if all_finite:
+        return smoothed
+    out[finite] = smoothed
+    return out

@@ -1,0 +1,137 @@
+"""Tags and runs in the explorer: tabs by tag prefix, regex filters, stable run colours."""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import re
+from collections.abc import Iterable
+
+__all__ = ["PALETTE", "compile_filter", "group_tags", "run_colors", "tab_of", "tag_sort_key"]
+
+PALETTE: tuple[str, ...] = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#0077bb", "#ee7733", "#009988", "#cc3311", "#33bbee", "#ee3377",
+    "#332288", "#117733", "#882255", "#aa4499",
+)  # fmt: skip
+"""Qualitative colours: Plotly's D3 ten, then Paul Tol's vibrant and muted sets."""
+
+
+def tab_of(tag: str) -> str:
+    """The tab a tag belongs to: its prefix before the first ``/``, or the whole tag.
+
+    Examples
+    --------
+    >>> tab_of("loss/train"), tab_of("accuracy"), tab_of("/odd")
+    ('loss', 'accuracy', '')
+    """
+    return tag.split("/", 1)[0]
+
+
+def tag_sort_key(tag: str) -> tuple:
+    """Natural order: digit runs compare as numbers, so ``layer2`` sorts before ``layer10``.
+
+    Examples
+    --------
+    >>> sorted(["l10", "l2", "L1"], key=tag_sort_key)
+    ['L1', 'l2', 'l10']
+    """
+    parts = re.split(r"(\d+)", tag)
+    return tuple((0, int(p), p) if p.isdigit() else (1, p.casefold(), p) for p in parts), tag
+
+
+def group_tags(tags: Iterable[str]) -> dict[str, list[str]]:
+    """Group tags into tabs by :func:`tab_of`.
+
+    Returns
+    -------
+    dict
+        ``{tab: [tag, ...]}`` with tabs and the tags inside each in natural order
+        (:func:`tag_sort_key`), duplicates removed.
+
+    Examples
+    --------
+    >>> group_tags(["loss/val", "lr", "loss/train", "loss/val"])
+    {'loss': ['loss/train', 'loss/val'], 'lr': ['lr']}
+    """
+    groups: dict[str, set[str]] = {}
+    for tag in tags:
+        groups.setdefault(tab_of(tag), set()).add(tag)
+    return {tab: sorted(groups[tab], key=tag_sort_key) for tab in sorted(groups, key=tag_sort_key)}
+
+
+def compile_filter(pattern: str | None) -> tuple[re.Pattern[str] | None, str | None]:
+    """Compile a user's filter (case-insensitive, matched with ``search`` as TensorBoard).
+
+    Parameters
+    ----------
+    pattern : str or None
+        The text typed in the filter box.
+
+    Returns
+    -------
+    tuple
+        ``(regex, None)`` on success; ``(None, None)`` for an empty pattern (show everything);
+        ``(None, message)`` for an invalid regular expression. Never raises.
+
+    Examples
+    --------
+    >>> compile_filter("loss")[0].search("train/LOSS") is not None
+    True
+    >>> compile_filter("(")[1]
+    "invalid regular expression '(': missing ), unterminated subpattern at position 0"
+    """
+    if pattern is None or not pattern.strip():
+        return None, None
+    try:
+        return re.compile(pattern, re.IGNORECASE), None
+    except (re.error, RecursionError, OverflowError) as exc:
+        return None, f"invalid regular expression {pattern!r}: {exc}"
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _extra_color(name: str, attempt: int) -> str:
+    """A colour outside the palette, for more runs than palette entries: hue from the name's hash."""
+    hue = (_hash(f"{name}\x1f{attempt}") % 3600) / 3600.0
+    r, g, b = colorsys.hls_to_rgb(hue, 0.45, 0.65)
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+
+
+def run_colors(run_keys: Iterable[str]) -> dict[str, str]:
+    """Distinct colours for runs, each depending only on the run's name when possible.
+
+    Each run hashes to a preferred :data:`PALETTE` slot. Runs are placed in name order; a run whose
+    slot is taken probes the following slots. Beyond the palette's size runs get hash-derived
+    colours. The result depends on the set of names only, never on their order; a run whose slot
+    nobody placed before it (in name order) took keeps its name's colour as other runs come and go.
+
+    Returns
+    -------
+    dict
+        ``{run: "#rrggbb"}``, all values distinct.
+
+    Examples
+    --------
+    >>> colors = run_colors(["b", "a"])
+    >>> colors == run_colors(["a", "b"]) and len(set(colors.values())) == 2
+    True
+    """
+    names = sorted(set(run_keys))
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for name in names:
+        start = _hash(name) % len(PALETTE)
+        color = next(
+            (c for k in range(len(PALETTE)) if (c := PALETTE[(start + k) % len(PALETTE)]) not in taken),
+            None,
+        )
+        attempt = 0
+        while color is None or color in taken:
+            color = _extra_color(name, attempt)
+            attempt += 1
+        taken.add(color)
+        out[name] = color
+    return out
