@@ -21,7 +21,13 @@ def tb_summary():
     return summary
 
 
-def decode_png(encoded: bytes) -> np.ndarray:
+def _decode_png(encoded: bytes) -> np.ndarray:
     from PIL import Image
 
     return np.asarray(Image.open(io.BytesIO(encoded)))
+
+
+@pytest.fixture(scope="session")
+def decode_png():
+    """Decode the PNG bytes of a TensorBoard ``Summary.Image`` into an ``(H, W, C)`` uint8 array."""
+    return _decode_png
