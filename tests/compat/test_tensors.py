@@ -1,6 +1,8 @@
 import math
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -132,4 +134,6 @@ def test_compat_imports_without_torch():
         "assert to_scalar([2]) == 2.0\n"
         "assert 'torch' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    root = str(Path(__file__).resolve().parents[2])  # this checkout, not an installed ploteries
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root, env=env)
