@@ -9,9 +9,12 @@ from .errors import NotADatabaseError, PloteriesError, WriterClosedError
 from .maintenance import delete_run, purge_run, rename_run, update_document
 from .reader import Database, RaggedRecords, Record, SeriesInfo, open
 from .recovery import recover
+from .schema import HIST_BUCKET_DTYPE, HIST_STATS_DTYPE, array_to_json, array_to_text, json_to_array, text_to_array
 from .writer import DatabaseWriter
 
 __all__ = [
+    "HIST_BUCKET_DTYPE",
+    "HIST_STATS_DTYPE",
     "Database",
     "DatabaseWriter",
     "NotADatabaseError",
@@ -20,12 +23,16 @@ __all__ = [
     "Record",
     "SeriesInfo",
     "WriterClosedError",
+    "array_to_json",
+    "array_to_text",
     "delete_run",
     "find_databases",
+    "json_to_array",
     "open",
     "purge_run",
     "recover",
     "rename_run",
     "scan_databases",
+    "text_to_array",
     "update_document",
 ]

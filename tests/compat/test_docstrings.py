@@ -1,0 +1,34 @@
+"""Run the examples in the encoder docstrings."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "ploteries.storage.schema",
+    "ploteries.compat.tensors",
+    "ploteries.compat.histogram",
+    "ploteries.compat.image",
+    "ploteries.compat.audio",
+    "ploteries.compat.video",
+    "ploteries.compat.pr_curve",
+    "ploteries.compat.hparams",
+    "ploteries.compat.mesh",
+    "ploteries.compat.embedding",
+    "ploteries.compat.graph",
+    "ploteries.compat.text",
+    "ploteries.compat.custom_scalars",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_examples(name):
+    if name in ("ploteries.compat.graph",):
+        pytest.importorskip("torch")
+    if name == "ploteries.compat.image":
+        pytest.importorskip("matplotlib")
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
