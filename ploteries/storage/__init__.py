@@ -9,7 +9,14 @@ from .errors import NotADatabaseError, PloteriesError, WriterClosedError
 from .maintenance import delete_run, purge_run, rename_run, update_document
 from .reader import Database, RaggedRecords, Record, SeriesInfo, open
 from .recovery import recover
-from .schema import HIST_BUCKET_DTYPE, HIST_STATS_DTYPE, array_to_json, array_to_text, json_to_array, text_to_array
+from .schema import (
+    HIST_BUCKET_DTYPE,
+    HIST_STATS_DTYPE,
+    array_to_json,
+    array_to_text,
+    json_to_array,
+    text_to_array,
+)
 from .writer import DatabaseWriter
 
 __all__ = [

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .format import Block, Catalog, SeriesEntry, append_fixed, append_ragged, new_block, write_transaction
+from .format import (
+    CHUNK_BYTES,
+    Block,
+    Catalog,
+    SeriesEntry,
+    append_fixed,
+    append_ragged,
+    new_block,
+    write_transaction,
+)
 
 SCALAR_TID = -1  # values appended through the scalar fast path: Python floats, float64, shape ()
 FLOAT64 = np.dtype("<f8")
@@ -63,6 +72,14 @@ class Batch:
                 self.series[sid] = ps
         self.dtypes.update(later.dtypes)
         self.last_seq = later.last_seq
+
+    def reserve_bytes(self) -> int:
+        """A generous bound on the bytes this batch adds to the file (values, indexes, new chunks)."""
+        total = 0
+        for ps in self.series.values():
+            total += 24 * len(ps.steps) + 3 * CHUNK_BYTES
+            total += sum(v.nbytes for v in ps.values if isinstance(v, np.ndarray))
+        return total + total // 2
 
     @property
     def rows(self) -> int:
@@ -145,7 +162,7 @@ def resolve_series(h5, catalog: Catalog, ps: PendingSeries) -> SeriesEntry:
 
 def commit(path: Path, batch: Batch, *, fsync: bool = False) -> None:
     """Move ``batch`` into the database in one locked transaction and record the writer's committed seq."""
-    with write_transaction(path, fsync=fsync) as (h5, catalog):
+    with write_transaction(path, fsync=fsync, reserve=batch.reserve_bytes()) as (h5, catalog):
         committed = catalog.writers.get(batch.writer, 0)
         if batch.last_seq <= committed:
             return  # already committed (a replay raced with the live writer); nothing to do

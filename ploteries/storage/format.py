@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import json
 import os
+import resource
 import struct
 import uuid
 import zlib
@@ -230,11 +232,13 @@ def initialize(h5: h5py.File) -> Catalog:
 
 @contextlib.contextmanager
 def write_transaction(
-    path: Path, *, create: bool = True, fsync: bool = False
+    path: Path, *, create: bool = True, fsync: bool = False, reserve: int = 0
 ) -> Iterator[tuple[h5py.File, Catalog]]:
     """Exclusive lock, open, yield (file, catalog); on success write the catalog, flush and close.
 
     If the body raises, the catalog is not written: whatever the body appended stays invisible.
+    ``reserve`` is a bound on the bytes the body adds: if they (and room for the catalog) would not fit, a
+    clear ``OSError`` is raised before HDF5 writes anything (see :func:`check_space`).
     """
     path = Path(path)
     with file_lock(path, exclusive=True, create=create) as fd:
@@ -244,6 +248,9 @@ def write_transaction(
         h5 = h5py.File(path, "w", locking=False) if fresh else open_h5(path, "r+")
         try:
             catalog = initialize(h5) if fresh else read_catalog(h5, path)
+            if reserve:
+                catalog_bytes = max(h5[slot].shape[0] for slot in CATALOG_SLOTS)
+                check_space(path, reserve + 2 * catalog_bytes + 2**20)
             yield h5, catalog
             write_catalog(h5, catalog)
             h5.flush()
@@ -251,6 +258,30 @@ def write_transaction(
             h5.close()
         if fsync:
             os.fsync(fd)
+
+
+def check_space(path: Path, nbytes: int) -> None:
+    """Raise a clear ``OSError`` before writing if ``nbytes`` more would not fit (disk full or file-size limit).
+
+    HDF5 leaves a file it failed to extend unopenable ("truncated file"), so the check comes first.
+    The file itself is not touched (growing it here would leave space HDF5 does not account for).
+    """
+    size = os.stat(path).st_size
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit != resource.RLIM_INFINITY and size + nbytes > limit:
+        raise OSError(
+            errno.EFBIG,
+            f"writing about {nbytes} more bytes into ploteries database {path} would exceed the file-size limit "
+            f"of {limit} bytes; raise the limit (ulimit -f) or free space. Nothing was written; the database "
+            "is intact and your records are kept in the journal.",
+        )
+    stat = os.statvfs(path)
+    if stat.f_bavail * stat.f_frsize < nbytes:
+        raise OSError(
+            errno.ENOSPC,
+            f"not enough free disk space to write about {nbytes} bytes into ploteries database {path}; free disk "
+            "space. Nothing was written; the database is intact and your records are kept in the journal.",
+        )
 
 
 @contextlib.contextmanager

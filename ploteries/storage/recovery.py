@@ -25,9 +25,16 @@ from .locking import try_lock_exclusive
 
 def lock_new_writer(jdir: Path, writer_id: str) -> int:
     """Create ``<writer id>.lock`` already locked (atomic rename), so no recoverer mistakes it for dead."""
-    jdir.mkdir(exist_ok=True)
     tmp = jdir / f".{writer_id}.lock.tmp"
-    fd = os.open(tmp, os.O_RDONLY | os.O_CREAT, 0o644)
+    for _ in range(100):  # another process may remove the (empty) folder between our mkdir and open
+        jdir.mkdir(exist_ok=True)
+        try:
+            fd = os.open(tmp, os.O_RDONLY | os.O_CREAT, 0o644)
+            break
+        except FileNotFoundError:
+            continue
+    else:
+        raise OSError(f"could not create a journal in {jdir}; check that the directory is writable.")
     fcntl.flock(fd, fcntl.LOCK_EX)
     os.rename(tmp, jdir / f"{writer_id}.lock")
     return fd

@@ -9,7 +9,9 @@ from hypothesis.extra import numpy as hnp
 import ploteries
 from ploteries.storage import DatabaseWriter
 
-names = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1, max_size=12)
+names = st.text(
+    st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1, max_size=12
+)
 
 leaf_dtypes = st.one_of(
     hnp.boolean_dtypes(),
@@ -37,10 +39,18 @@ def records(draw):
 
 
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.dtype == b.dtype and a.shape == b.shape and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+    return (
+        a.dtype == b.dtype
+        and a.shape == b.shape
+        and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+    )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(run=names, tag=names, values=st.lists(records(), min_size=1, max_size=4), steps=st.data())
 def test_any_dtype_shape_and_name_round_trips(tmp_path_factory, run, tag, values, steps):
     path = tmp_path_factory.mktemp("rt") / "db.h5"
@@ -59,7 +69,11 @@ def test_any_dtype_shape_and_name_round_trips(tmp_path_factory, run, tag, values
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(values=hnp.arrays(np.float64, st.integers(1, 300), elements=st.floats(allow_nan=True, allow_infinity=True)))
+@given(
+    values=hnp.arrays(
+        np.float64, st.integers(1, 300), elements=st.floats(allow_nan=True, allow_infinity=True)
+    )
+)
 def test_scalars_round_trip_as_float64_structured_array(tmp_path_factory, values):
     path = tmp_path_factory.mktemp("sc") / "db.h5"
     with DatabaseWriter(path) as w:
@@ -99,7 +113,9 @@ def test_shape_change_gives_ragged_records(db_path):
 
 @pytest.mark.parametrize("ragged", [False, True])
 def test_record_arrays_round_trip_and_fields_are_readable(db_path, ragged):
-    rec = np.dtype([("x", "<f4"), ("pos", "<i2", (2,)), ("name", "S4"), ("nested", [("a", "<u1"), ("b", "<U2")])])
+    rec = np.dtype(
+        [("x", "<f4"), ("pos", "<i2", (2,)), ("name", "S4"), ("nested", [("a", "<u1"), ("b", "<U2")])]
+    )
     batch = np.zeros(3, rec)
     batch["x"] = [1.5, 2.5, 3.5]
     batch["pos"] = [[1, 2], [3, 4], [5, 6]]

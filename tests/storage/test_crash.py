@@ -1,0 +1,88 @@
+"""kill -9 a writer at random moments: the database opens and every acknowledged record is there."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ploteries
+
+WRITER = Path(__file__).with_name("writer_process.py")
+TRIALS = 24
+
+
+def start_writer(path, run, n, flush_secs):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    return subprocess.Popen(
+        [sys.executable, str(WRITER), str(path), run, str(n), str(flush_secs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def assert_prefix_of_truth(db, run, acknowledged):
+    """Every acknowledged step is there, values are intact, and nothing else (no phantom rows)."""
+    loss = db.read(run, "loss")
+    steps = loss["step"]
+    assert len(steps) >= acknowledged + 1
+    np.testing.assert_array_equal(steps, np.arange(len(steps)))
+    np.testing.assert_array_equal(loss["value"], steps.astype(float))
+    np.testing.assert_array_equal(loss["wall_time"], 1000.0 + steps)
+    if "weights" in db.tags(run):
+        weights = db.read(run, "weights")
+        expected = [s for s in range(len(steps)) if s % 7 == 0]
+        assert weights.step.tolist() == expected[: len(weights)]
+        assert len(weights) >= len([s for s in expected if s <= acknowledged])
+        for rec in weights:
+            assert rec.value.shape == (rec.step % 5 + 1, 3)
+            assert (rec.value == rec.step).all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("trial", range(TRIALS))
+def test_kill_9_at_a_random_moment_loses_nothing_acknowledged(tmp_path, trial):
+    rng = random.Random(trial)
+    path = tmp_path / "db.h5"
+    flush_secs = rng.choice([0.0005, 0.005, 0.05, 0.5])  # tiny intervals aim kills inside HDF5 transactions
+    proc = start_writer(path, "run", 10**7, flush_secs)
+    target = rng.randint(1, 20000)
+    acknowledged = -1
+    deadline = time.monotonic() + 30
+    while acknowledged < target and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        acknowledged = int(line)
+    os.kill(proc.pid, signal.SIGKILL)
+    rest, _ = proc.communicate()
+    for line in rest.split():
+        if line.isdigit():
+            acknowledged = int(line)
+    assert acknowledged >= 0, "the writer never acknowledged a record"
+    db = ploteries.open(path)  # recovery replays the dead writer's journal here
+    assert_prefix_of_truth(db, "run", acknowledged)
+    assert not (path.parent / "db.h5-journal").exists(), "recovery should fold the journal in and remove it"
+
+
+def test_recovered_database_accepts_new_writers_and_keeps_order(tmp_path):
+    path = tmp_path / "db.h5"
+    proc = start_writer(path, "run", 10**7, 0.01)
+    for _ in range(3000):
+        acknowledged = int(proc.stdout.readline())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    again = start_writer(path, "second", 500, 0.01)  # opening a writer also recovers
+    out, err = again.communicate(timeout=60)
+    assert out.split()[-1] == "closed", err
+    db = ploteries.open(path)
+    assert_prefix_of_truth(db, "run", acknowledged)
+    assert_prefix_of_truth(db, "second", 499)
+    assert db.runs() == ["run", "second"]
