@@ -20,7 +20,7 @@ def candidate_files(root) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.endswith("-journal") and not d.startswith("."))
         found += [Path(dirpath) / f for f in sorted(filenames) if f.endswith(DATABASE_SUFFIXES)]
-    return found
+    return sorted(found)
 
 
 def check_database(path) -> str | None:

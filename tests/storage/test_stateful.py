@@ -62,7 +62,7 @@ class WriterVersusModel(RuleBasedStateMachine):
     @rule(run=RUNS, from_step=STEPS)
     def purge(self, run, from_step):
         self.writer.purge(run, from_step)
-        for (r, t), recs in self.model.items():
+        for (r, _tag), recs in self.model.items():
             if r == run:
                 recs[:] = [rec for rec in recs if rec[0] < from_step]
         self.visible = True
