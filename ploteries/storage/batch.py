@@ -21,13 +21,29 @@ from .format import (
     write_transaction,
 )
 
-SCALAR_TID = -1  # values appended through the scalar fast path: Python floats, float64, shape ()
 FLOAT64 = np.dtype("<f8")
 
 
 @dataclasses.dataclass
+class Chunk:
+    """Records appended together: ``values`` has shape (n, *shape)."""
+
+    steps: np.ndarray
+    walls: np.ndarray
+    values: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+@dataclasses.dataclass
 class PendingSeries:
-    """Records of one series waiting to be committed, in call order."""
+    """Records of one series waiting to be committed, in call order.
+
+    Scalars from the hot path go to the ``steps``/``walls``/``values`` lists (cheap appends); anything else
+    arrives as a :class:`Chunk`. Before a chunk is added, the scalar lists are sealed into a chunk of their
+    own, so ``chunks`` then the lists always hold the records in call order.
+    """
 
     run: str
     tag: str
@@ -35,24 +51,45 @@ class PendingSeries:
     kind: str
     meta: dict
     ragged: bool
-    steps: list = dataclasses.field(default_factory=list)
+    steps: list = dataclasses.field(default_factory=list)  # scalar fast path
     walls: list = dataclasses.field(default_factory=list)
-    values: list = dataclasses.field(default_factory=list)  # floats (SCALAR_TID) or arrays
-    tids: list = dataclasses.field(default_factory=list)
+    values: list = dataclasses.field(default_factory=list)
+    chunks: list = dataclasses.field(default_factory=list)
     meta_changed: bool = False
+
+    def seal_scalars(self) -> None:
+        if self.steps:
+            self.chunks.append(
+                Chunk(
+                    np.array(self.steps, "<i8"), np.array(self.walls, "<f8"), np.array(self.values, FLOAT64)
+                )
+            )
+            self.steps, self.walls, self.values = [], [], []
+
+    def add_chunk(self, chunk: Chunk) -> None:
+        self.seal_scalars()
+        self.chunks.append(chunk)
+
+    @property
+    def rows(self) -> int:
+        return len(self.steps) + sum(len(c) for c in self.chunks)
+
+    @property
+    def has_work(self) -> bool:
+        return bool(self.steps or self.chunks or self.meta_changed)
 
     def take(self) -> PendingSeries:
         """Move the records out into a new object, leaving this one empty."""
-        taken = dataclasses.replace(self, meta=dict(self.meta))
-        self.steps, self.walls, self.values, self.tids = [], [], [], []
+        self.seal_scalars()
+        taken = dataclasses.replace(self, meta=dict(self.meta), chunks=self.chunks, steps=[], walls=[], values=[])
+        self.chunks = []
         self.meta_changed = False
         return taken
 
     def extend(self, other: PendingSeries) -> None:
-        self.steps += other.steps
-        self.walls += other.walls
-        self.values += other.values
-        self.tids += other.tids
+        self.seal_scalars()
+        other.seal_scalars()
+        self.chunks += other.chunks
         self.meta = other.meta
         self.meta_changed |= other.meta_changed
 
@@ -62,7 +99,6 @@ class Batch:
     writer: str
     last_seq: int
     series: dict  # local series id -> PendingSeries
-    dtypes: dict  # local dtype id -> np.dtype
 
     def merge(self, later: Batch) -> None:
         for sid, ps in later.series.items():
@@ -70,53 +106,47 @@ class Batch:
                 self.series[sid].extend(ps)
             else:
                 self.series[sid] = ps
-        self.dtypes.update(later.dtypes)
         self.last_seq = later.last_seq
 
     def reserve_bytes(self) -> int:
         """A generous bound on the bytes this batch adds to the file (values, indexes, new chunks)."""
         total = 0
         for ps in self.series.values():
-            total += 24 * len(ps.steps) + 3 * CHUNK_BYTES
-            total += sum(v.nbytes for v in ps.values if isinstance(v, np.ndarray))
+            total += 24 * ps.rows + 3 * CHUNK_BYTES
+            total += sum(c.values.nbytes for c in ps.chunks) + 8 * len(ps.values)
         return total + total // 2
 
     @property
     def rows(self) -> int:
-        return sum(len(ps.steps) for ps in self.series.values())
+        return sum(ps.rows for ps in self.series.values())
 
 
-def value_groups(ps: PendingSeries, dtypes: dict):
-    """Split a series' pending records into runs of one dtype and ndim: (dtype, steps, walls, values).
+def value_groups(ps: PendingSeries):
+    """Merge consecutive chunks of one dtype and ndim: yields (dtype, steps, walls, values).
 
-    ``values`` is a list of arrays, or one stacked array of shape (n, *shape) for the scalar fast path.
+    ``values`` is one stacked array (n, *shape) when the shapes agree, else a list of per-record arrays.
     """
-    tids = ps.tids
-    if tids and tids[0] == SCALAR_TID and tids.count(SCALAR_TID) == len(tids):
-        yield FLOAT64, np.array(ps.steps, "<i8"), np.array(ps.walls, "<f8"), np.array(ps.values, FLOAT64)
-        return
+    ps.seal_scalars()
+    chunks = ps.chunks
     start = 0
-    n = len(tids)
-    while start < n:
-        dtype, ndim = _dtype_ndim(ps.values[start], tids[start], dtypes)
+    while start < len(chunks):
+        first = chunks[start].values
         stop = start + 1
-        while stop < n and _dtype_ndim(ps.values[stop], tids[stop], dtypes) == (dtype, ndim):
+        while (
+            stop < len(chunks)
+            and chunks[stop].values.dtype == first.dtype
+            and chunks[stop].values.ndim == first.ndim
+        ):
             stop += 1
-        values = [_as_array(v, t, dtypes) for v, t in zip(ps.values[start:stop], tids[start:stop])]
-        yield dtype, np.array(ps.steps[start:stop], "<i8"), np.array(ps.walls[start:stop], "<f8"), values
+        group = chunks[start:stop]
+        steps = np.concatenate([c.steps for c in group])
+        walls = np.concatenate([c.walls for c in group])
+        if all(c.values.shape[1:] == first.shape[1:] for c in group):
+            values = np.concatenate([c.values for c in group]) if len(group) > 1 else first
+        else:
+            values = [c.values[i] for c in group for i in range(len(c))]
+        yield first.dtype, steps, walls, values
         start = stop
-
-
-def _dtype_ndim(value, tid: int, dtypes: dict) -> tuple[np.dtype, int]:
-    if tid == SCALAR_TID:
-        return FLOAT64, 0
-    return dtypes[tid], np.ndim(value)
-
-
-def _as_array(value, tid: int, dtypes: dict) -> np.ndarray:
-    if tid == SCALAR_TID:
-        return np.array(value, FLOAT64)
-    return value
 
 
 def _write_group(group, entry: SeriesEntry, dtype: np.dtype, steps, walls, values) -> None:
@@ -167,10 +197,10 @@ def commit(path: Path, batch: Batch, *, fsync: bool = False) -> None:
         if batch.last_seq <= committed:
             return  # already committed (a replay raced with the live writer); nothing to do
         for ps in batch.series.values():
-            if not ps.steps and not ps.meta_changed:
+            if not ps.has_work:
                 continue
             entry = resolve_series(h5, catalog, ps)
             group = h5["series"][entry.id]
-            for dtype, steps, walls, values in value_groups(ps, batch.dtypes):
+            for dtype, steps, walls, values in value_groups(ps):
                 _write_group(group, entry, dtype, steps, walls, values)
         catalog.writers[batch.writer] = batch.last_seq

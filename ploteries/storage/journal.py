@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 MAGIC = 0x504C5431  # "PLT1"
+SCALAR_TID = -1  # dtype id of scalar frames: float64, shape ()
 FRAME_HEAD = struct.Struct("<III")
 KIND_SEQ = struct.Struct("<cQ")
 SCALAR_BODY = struct.Struct("<cQIqdd")
@@ -91,7 +92,7 @@ def decode_body(body: bytes) -> Declared | Records:
     if kind == b"S":
         _, seq, sid, step, wall, value = SCALAR_BODY.unpack(body)
         return Records(
-            seq, sid, -1, (), np.array([step], "<i8"), np.array([wall], "<f8"), struct.pack("<d", value)
+            seq, sid, SCALAR_TID, (), np.array([step], "<i8"), np.array([wall], "<f8"), struct.pack("<d", value)
         )
     if kind == b"R":
         _, seq, sid, tid, n, ndim = RECORDS_HEAD.unpack_from(body)

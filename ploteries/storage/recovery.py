@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .batch import SCALAR_TID, Batch, PendingSeries, commit
+from .batch import Batch, Chunk, PendingSeries, commit
 from .dtypes import dtype_from_text
 from .format import read_transaction
-from .journal import Declared, journal_dir, read_frames
+from .journal import SCALAR_TID, Declared, journal_dir, read_frames
 from .locking import try_lock_exclusive
 
 
@@ -72,22 +72,17 @@ def batch_from_journal(segments: list[Path], writer_id: str, committed: int) -> 
                 continue
             last_seq = max(last_seq, fr.seq)
             ps = series[fr.sid]
-            n = len(fr.steps)
-            ps.steps += fr.steps.tolist()
-            ps.walls += fr.walls.tolist()
             if fr.tid == SCALAR_TID:
+                ps.steps += fr.steps.tolist()
+                ps.walls += fr.walls.tolist()
                 ps.values += np.frombuffer(fr.raw, "<f8").tolist()
-                ps.tids += [SCALAR_TID] * n
             else:
-                dtype = dtypes[fr.tid]
-                values = np.frombuffer(fr.raw, dtype, n * int(np.prod(fr.shape, dtype=np.int64))).reshape(
-                    (n, *fr.shape)
-                )
-                ps.values += [values[i, ...] for i in range(n)]
-                ps.tids += [fr.tid] * n
+                count = len(fr.steps) * int(np.prod(fr.shape, dtype=np.int64))
+                values = np.frombuffer(fr.raw, dtypes[fr.tid], count).reshape((len(fr.steps), *fr.shape))
+                ps.add_chunk(Chunk(fr.steps, fr.walls, values))
     if last_seq <= committed:
         return None
-    return Batch(writer_id, last_seq, series, dtypes)
+    return Batch(writer_id, last_seq, series)
 
 
 def _committed_seqs(path: Path) -> dict[str, int]:

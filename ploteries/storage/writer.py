@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import journal as jn
-from .batch import SCALAR_TID, Batch, PendingSeries, commit
+from .batch import Batch, Chunk, PendingSeries, commit
 from .dtypes import dtype_to_text
 from .errors import WriterClosedError
 from .format import write_transaction
@@ -175,7 +175,6 @@ class DatabaseWriter:
             p.steps.append(step)
             p.walls.append(wall)
             p.values.append(value)
-            p.tids.append(SCALAR_TID)
             self._pending_rows += 1
             if self._pending_rows >= self.max_pending_rows:
                 self._wait_for_space()
@@ -383,12 +382,7 @@ class DatabaseWriter:
             st = np.asarray(steps, "<i8")
             wt = np.asarray(walls, "<f8")
             self._journal.append(jn.records_frame(self._seq, s.sid, tid, st, wt, arr, shape))
-            p = s.pending
-            p.steps.extend(st.tolist())
-            p.walls.extend(wt.tolist())
-            held = arr.copy()  # the caller may reuse its buffer; [i, ...] keeps 0-d arrays (and byte order)
-            p.values.extend([held[i, ...] for i in range(n)])
-            p.tids.extend([tid] * n)
+            s.pending.add_chunk(Chunk(st, wt, arr.copy()))  # a copy: the caller may reuse its buffer
             self._pending_rows += n
             self._pending_bytes += arr.nbytes
             if self._pending_rows >= self.max_pending_rows or self._pending_bytes >= self.max_pending_bytes:
@@ -403,9 +397,6 @@ class DatabaseWriter:
             self._space.wait(timeout=0.5)
             if self._error is not None:
                 return
-
-    def _has_pending(self) -> bool:
-        return self._pending_rows > 0 or any(s.pending.meta_changed for s in self._series.values())
 
     def _wait_committed(self, target: int) -> None:
         with self._commit_done:
@@ -425,12 +416,8 @@ class DatabaseWriter:
         with self._lock:
             if self._seq == self._committed_seq and self._unflushed is None:
                 return None
-            series = {
-                s.sid: s.pending.take()
-                for s in self._series.values()
-                if s.pending.steps or s.pending.meta_changed
-            }
-            batch = Batch(self.id, self._seq, series, {tid: dt for dt, tid in self._dtype_ids.items()})
+            series = {s.sid: s.pending.take() for s in self._series.values() if s.pending.has_work}
+            batch = Batch(self.id, self._seq, series)
             old = self._journal
             try:
                 self._journal = self._open_segment(self._segment_no + 1)
