@@ -12,6 +12,7 @@ import sys
 
 SUBCOMMANDS = {
     "ls": "ploteries.commands.ls",
+    "export": "ploteries.commands.export",
 }
 
 

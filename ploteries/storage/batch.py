@@ -81,7 +81,9 @@ class PendingSeries:
     def take(self) -> PendingSeries:
         """Move the records out into a new object, leaving this one empty."""
         self.seal_scalars()
-        taken = dataclasses.replace(self, meta=dict(self.meta), chunks=self.chunks, steps=[], walls=[], values=[])
+        taken = dataclasses.replace(
+            self, meta=dict(self.meta), chunks=self.chunks, steps=[], walls=[], values=[]
+        )
         self.chunks = []
         self.meta_changed = False
         return taken

@@ -92,7 +92,13 @@ def decode_body(body: bytes) -> Declared | Records:
     if kind == b"S":
         _, seq, sid, step, wall, value = SCALAR_BODY.unpack(body)
         return Records(
-            seq, sid, SCALAR_TID, (), np.array([step], "<i8"), np.array([wall], "<f8"), struct.pack("<d", value)
+            seq,
+            sid,
+            SCALAR_TID,
+            (),
+            np.array([step], "<i8"),
+            np.array([wall], "<f8"),
+            struct.pack("<d", value),
         )
     if kind == b"R":
         _, seq, sid, tid, n, ndim = RECORDS_HEAD.unpack_from(body)

@@ -1,0 +1,118 @@
+"""``ploteries export DB OUT``: series out of a database as CSV, JSON or NumPy ``.npz``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ploteries.storage import open as open_database
+from ploteries.storage.reader import Database, SeriesInfo
+
+FORMATS = ("csv", "json", "npz")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "export",
+        help="export series as CSV, JSON or .npz",
+        description="Export series of a database. CSV and JSON hold the numeric scalar series (one row per "
+        "record: run, tag, step, wall_time, value); .npz holds every series, with each record's exact dtype.",
+        epilog="examples:\n  ploteries export runs/db.h5 losses.csv --tag 'loss'\n"
+        "  ploteries export runs/db.h5 all.npz\n  ploteries export runs/db.h5 - --format json --run 'lr=0\\.1'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("database", type=Path, help="the database file")
+    p.add_argument("out", help="output file ('-' for standard output, CSV and JSON only)")
+    p.add_argument("--run", default="", help="regular expression the run must match (search)")
+    p.add_argument("--tag", default="", help="regular expression the tag must match (search)")
+    p.add_argument("--format", choices=FORMATS, help="default: from OUT's suffix")
+    p.set_defaults(func=run_export)
+
+
+def compile_pattern(pattern: str, argname: str) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{argname} {pattern!r} is not a valid regular expression: {exc}") from None
+
+
+def selected_series(db: Database, run: str, tag: str) -> list[SeriesInfo]:
+    run_re, tag_re = compile_pattern(run, "--run"), compile_pattern(tag, "--tag")
+    return [i for i in db.series() if run_re.search(i.run) and tag_re.search(i.tag)]
+
+
+def is_scalar_like(info: SeriesInfo) -> bool:
+    return info.shape == () and info.dtype is not None and info.dtype.kind in "biuf"
+
+
+def scalar_rows(db: Database, infos: list[SeriesInfo]):
+    """(run, tag, step, wall_time, value) for every record of the scalar-like series."""
+    for info in infos:
+        if not is_scalar_like(info) or info.part:
+            continue
+        data = db.read(info.run, info.tag)
+        for step, wall, value in zip(
+            data["step"].tolist(), data["wall_time"].tolist(), data["value"].tolist()
+        ):
+            yield info.run, info.tag, step, wall, value
+
+
+def npz_arrays(db: Database, infos: list[SeriesInfo]) -> dict[str, np.ndarray]:
+    """Arrays keyed ``run|tag|part`` (fixed series) or ``run|tag|part|i`` (each record of a ragged one)."""
+    arrays = {}
+    for info in infos:
+        key = f"{info.run}|{info.tag}|{info.part}"
+        data = db.read(info.run, info.tag, info.part)
+        if isinstance(data, np.ndarray):
+            arrays[key] = data
+            continue
+        arrays[f"{key}|step"] = data.step
+        arrays[f"{key}|wall_time"] = data.wall_time
+        for i, value in enumerate(data.values):
+            arrays[f"{key}|{i}"] = value
+    return arrays
+
+
+def _json_number(x: float):
+    return x if not isinstance(x, float) or math.isfinite(x) else None
+
+
+def run_export(args) -> int:
+    fmt = args.format or (Path(args.out).suffix.lstrip(".") if args.out != "-" else "csv")
+    if fmt not in FORMATS:
+        raise ValueError(
+            f"cannot tell the format from {args.out!r}; pass --format with one of {', '.join(FORMATS)}."
+        )
+    db = open_database(args.database)
+    infos = selected_series(db, args.run, args.tag)
+    if fmt == "npz":
+        if args.out == "-":
+            raise ValueError("--format npz cannot go to standard output; give a file name such as out.npz.")
+        np.savez(args.out, **npz_arrays(db, infos))
+        return 0
+    rows = list(scalar_rows(db, infos))
+    out = open(args.out, "w", newline="") if args.out != "-" else None  # noqa: SIM115
+    stream = out or sys.stdout
+    try:
+        if fmt == "csv":
+            writer = csv.writer(stream)
+            writer.writerow(["run", "tag", "step", "wall_time", "value"])
+            writer.writerows((r, t, s, repr(w), repr(v)) for r, t, s, w, v in rows)
+        else:
+            records = [
+                {"run": r, "tag": t, "step": s, "wall_time": w, "value": _json_number(v)}
+                for r, t, s, w, v in rows
+            ]
+            json.dump(records, stream, ensure_ascii=False)
+            stream.write("\n")
+    finally:
+        if out is not None:
+            out.close()
+    return 0
