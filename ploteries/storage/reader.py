@@ -6,6 +6,8 @@ file open between calls, so writers are never stalled by an idle reader (a viewe
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -149,6 +151,7 @@ class Database:
 
     def __init__(self, path):
         self.path = Path(path)
+        self._cached: Catalog | None = None
         if journal_dir(self.path).is_dir():
             recover_quietly(self.path)
         self._catalog()  # fail now, with a clear message, on a missing, foreign or damaged file
@@ -156,8 +159,15 @@ class Database:
     # ------------------------------------------------------------------------------------------ catalog
 
     def _catalog(self) -> Catalog:
-        with read_transaction(self.path) as (_, catalog):
+        with self._transaction() as (_, catalog):
             return catalog
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        """A read transaction reusing the parsed catalog while the file's catalog is unchanged."""
+        with read_transaction(self.path, self._cached) as (h5, catalog):
+            self._cached = catalog
+            yield h5, catalog
 
     def _entry(self, catalog: Catalog, run: str, tag: str, part: str) -> SeriesEntry:
         entry = catalog.get(run, tag, part)
@@ -218,10 +228,11 @@ class Database:
 
     def documents(self) -> dict:
         """Every stored document (JSON values, e.g. figure definitions), by name."""
-        return self._catalog().documents
+        return copy.deepcopy(self._catalog().documents)
 
     def document(self, name: str, default=None):
-        return self._catalog().documents.get(name, default)
+        """One stored document (a copy), or ``default``."""
+        return copy.deepcopy(self._catalog().documents.get(name, default))
 
     # --------------------------------------------------------------------------------------------- data
 
@@ -254,13 +265,39 @@ class Database:
             (numbers of several dtypes are promoted, e.g. int then float gives float64); otherwise
             :class:`RaggedRecords`. Use :meth:`read_records` for each record's exact dtype.
         """
-        with read_transaction(self.path) as (h5, catalog):
-            entry = self._entry(catalog, run, tag, part)
-            group = h5["series"][entry.id]
-            common = _promotable(entry.blocks)
-            if common is None:
-                return self._read_ragged(group, entry, start, stop, from_row)
-            return self._read_fixed(group, entry, common, start, stop, from_row, fields)
+        with self._transaction() as (h5, catalog):
+            return self._read_entry(h5, self._entry(catalog, run, tag, part), start, stop, from_row, fields)
+
+    def read_many(
+        self,
+        keys: Sequence[tuple[str, str, str]],
+        *,
+        start: int | None = None,
+        stop: int | None = None,
+        from_rows: Sequence[int] | None = None,
+        fields: Sequence[str] | None = None,
+    ) -> list:
+        """:meth:`read` for several ``(run, tag, part)`` keys in one open of the file (a viewer's refresh).
+
+        ``from_rows`` gives each key's cursor. A key naming no series gives None in its place.
+        """
+        results = []
+        with self._transaction() as (h5, catalog):
+            for i, (run, tag, part) in enumerate(keys):
+                entry = catalog.get(run, tag, part)
+                if entry is None:
+                    results.append(None)
+                    continue
+                from_row = 0 if from_rows is None else from_rows[i]
+                results.append(self._read_entry(h5, entry, start, stop, from_row, fields))
+        return results
+
+    def _read_entry(self, h5, entry: SeriesEntry, start, stop, from_row, fields):
+        group = h5["series"][entry.id]
+        common = _promotable(entry.blocks)
+        if common is None:
+            return self._read_ragged(group, entry, start, stop, from_row)
+        return self._read_fixed(group, entry, common, start, stop, from_row, fields)
 
     def read_records(
         self,
@@ -273,7 +310,7 @@ class Database:
         from_row: int = 0,
     ) -> RaggedRecords:
         """The records of one series as :class:`RaggedRecords`, each value with its exact stored dtype."""
-        with read_transaction(self.path) as (h5, catalog):
+        with self._transaction() as (h5, catalog):
             entry = self._entry(catalog, run, tag, part)
             return self._read_ragged(h5["series"][entry.id], entry, start, stop, from_row)
 

@@ -174,3 +174,13 @@ def test_ls_command(filled, capsys):
     assert "exp/1" not in capsys.readouterr().out
     assert cli_main(["ls", str(filled.parent / "missing")]) == 2
     assert "no such file or directory" in capsys.readouterr().err
+
+
+def test_read_many_in_one_open(filled):
+    db = ploteries.open(filled)
+    loss, missing, hist = db.read_many(
+        [("exp/1", "loss", ""), ("exp/1", "nope", ""), ("exp/2", "hist", "")], from_rows=[48, 0, 1]
+    )
+    assert loss["step"].tolist() == [96, 98]
+    assert missing is None
+    assert hist.step.tolist() == [2]
