@@ -26,12 +26,12 @@ demo: setup
 
 ## Install everything (venv, torch, chromium) and run the whole test suite
 test: setup chromium
-	$(BIN)/ruff check ploteries tests bench examples
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: setup
-	$(BIN)/ruff check ploteries tests bench examples
-	$(BIN)/ruff format --check ploteries tests bench examples
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: setup
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
