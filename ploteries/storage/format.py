@@ -258,6 +258,12 @@ def write_transaction(
                 catalog_bytes = max(h5[slot].shape[0] for slot in CATALOG_SLOTS)
                 check_space(path, reserve + 2 * catalog_bytes + 2**20)
             yield h5, catalog
+            # Data (and its chunk index) reach the file before the catalog that makes it visible: HDF5 writes
+            # dirty chunks in no particular order, and a catalog flushed before its rows would expose
+            # zero-filled rows after a kill -9.
+            h5.flush()
+            if fsync:
+                os.fsync(fd)
             write_catalog(h5, catalog)
             h5.flush()
         finally:

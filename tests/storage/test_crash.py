@@ -14,7 +14,7 @@ import pytest
 import ploteries
 
 WRITER = Path(__file__).with_name("writer_process.py")
-TRIALS = 24
+TRIALS = int(os.environ.get("PLOTERIES_CRASH_TRIALS", "40"))  # raise it for a soak run
 
 
 def start_writer(path, run, n, flush_secs):
