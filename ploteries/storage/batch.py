@@ -6,10 +6,12 @@ Both the live writer and crash recovery (journal replay) build a :class:`Batch` 
 from __future__ import annotations
 
 import dataclasses
+import errno
 from pathlib import Path
 
 import numpy as np
 
+from .errors import NotADatabaseError
 from .format import (
     CHUNK_BYTES,
     Block,
@@ -20,6 +22,7 @@ from .format import (
     new_block,
     write_transaction,
 )
+from .repair import rebuild
 
 FLOAT64 = np.dtype("<f8")
 
@@ -168,7 +171,9 @@ def _write_group(group, entry: SeriesEntry, dtype: np.dtype, steps, walls, value
     else:
         if same_dtype and last.layout == "fixed":
             entry.ragged = True  # the shape changed under the same dtype: shapes vary in this series
-        block = new_block(group, dtype, tuple(shape), ragged=entry.ragged or not shapes_equal)
+        block = new_block(
+            group, len(entry.blocks), dtype, tuple(shape), ragged=entry.ragged or not shapes_equal
+        )
         entry.blocks.append(block)
     if block.layout == "fixed":
         if stacked is None:
@@ -185,6 +190,8 @@ def resolve_series(h5, catalog: Catalog, ps: PendingSeries) -> SeriesEntry:
     entry = catalog.get(ps.run, ps.tag, ps.part)
     if entry is None:
         entry = catalog.add_series(ps.run, ps.tag, ps.part, ps.kind, ps.meta, ps.ragged)
+        if entry.id in h5["series"]:  # left by a transaction that never committed
+            del h5["series"][entry.id]
         group = h5["series"].create_group(entry.id)
         group.attrs.update({"run": ps.run, "tag": ps.tag, "part": ps.part, "kind": ps.kind})
     elif ps.meta_changed:
@@ -192,8 +199,36 @@ def resolve_series(h5, catalog: Catalog, ps: PendingSeries) -> SeriesEntry:
     return entry
 
 
+# errors that say something about the machine, not about the file's structure: never "repaired"
+_ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC,
+    errno.EFBIG,
+    errno.EDQUOT,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.EIO,
+}
+
+
 def commit(path: Path, batch: Batch, *, fsync: bool = False) -> None:
-    """Move ``batch`` into the database in one locked transaction and record the writer's committed seq."""
+    """Move ``batch`` into the database in one locked transaction and record the writer's committed seq.
+
+    If HDF5 trips over structures a crashed writer left behind, the file is rebuilt from its committed
+    content (see ``repair.rebuild``) and the transaction is tried once more.
+    """
+    try:
+        _commit_once(path, batch, fsync=fsync)
+    except (ValueError, KeyError, RuntimeError, OSError) as exc:
+        if isinstance(exc, NotADatabaseError) or getattr(exc, "errno", None) in _ENVIRONMENT_ERRNOS:
+            raise
+        if isinstance(exc, OSError) and not path.exists():
+            raise
+        rebuild(path)
+        _commit_once(path, batch, fsync=fsync)
+
+
+def _commit_once(path: Path, batch: Batch, *, fsync: bool) -> None:
     with write_transaction(path, fsync=fsync, reserve=batch.reserve_bytes()) as (h5, catalog):
         committed = catalog.writers.get(batch.writer, 0)
         if batch.last_seq <= committed:

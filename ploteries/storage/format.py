@@ -340,11 +340,15 @@ def ragged_index_dtype(ndim: int) -> np.dtype:
     return np.dtype([("step", "<i8"), ("wall_time", "<f8"), ("offset", "<i8"), ("shape", "<i8", (ndim,))])
 
 
-def new_block(group: h5py.Group, dtype: np.dtype, shape: tuple, ragged: bool) -> Block:
-    """Create the datasets of a new block in a series group."""
-    name = f"b{len(group)}"
-    while name in group:
-        name += "_"
+def new_block(group: h5py.Group, number: int, dtype: np.dtype, shape: tuple, ragged: bool) -> Block:
+    """Create the datasets of block ``number`` of a series group.
+
+    A node already at that name is the leftover of a transaction that never committed (the catalog does not
+    know it): it is replaced.
+    """
+    name = f"b{number}"
+    if name in group:
+        del group[name]
     ragged = (ragged and len(shape) > 0) or 0 in shape  # HDF5 array types cannot have a zero-sized dimension
     block = Block(
         name,

@@ -16,14 +16,35 @@ from pathlib import Path
 
 @contextlib.contextmanager
 def file_lock(path: Path, *, exclusive: bool, create: bool = False) -> Iterator[int]:
-    """Hold a shared or exclusive ``flock`` on ``path``; yields the locked file descriptor."""
+    """Hold a shared or exclusive ``flock`` on ``path``; yields the locked file descriptor.
+
+    If the file was replaced while we waited (a repair swaps in a rebuilt file), the lock is taken again on
+    the file now at ``path``.
+    """
     flags = os.O_RDONLY | (os.O_CREAT if create else 0)
-    fd = os.open(path, flags, 0o644)
+    while True:
+        fd = os.open(path, flags, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            if _same_file(fd, path):
+                break
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         yield fd
     finally:
         os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        current = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino)
 
 
 def try_lock_exclusive(path: Path) -> int | None:
