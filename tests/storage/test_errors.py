@@ -4,6 +4,7 @@ import errno
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import h5py
@@ -212,3 +213,46 @@ def test_writer_path_errors(tmp_path):
         DatabaseWriter(tmp_path)
     with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
         DatabaseWriter(tmp_path / "missing" / "db.h5")
+
+
+def test_background_error_is_raised_on_the_next_call_and_records_survive(writer, db_path, monkeypatch):
+    real_commit = writer_module.commit
+    failures = []
+
+    def failing(path, batch, **kw):
+        if not failures:
+            failures.append(1)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_commit(path, batch, **kw)
+
+    writer.flush()
+    monkeypatch.setattr(writer_module, "commit", failing)
+    writer.append_scalar("r", "loss", 2.0, step=1)
+    writer._wake.set()
+    deadline = time.monotonic() + 10
+    while not failures and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    with pytest.raises(OSError, match="could not write to ploteries database"):
+        writer.append_scalar("r", "loss", 3.0, step=2)  # the call that meets the error is not recorded
+    writer.append_scalar("r", "loss", 4.0, step=3)
+    writer.close()
+    assert ploteries.open(db_path).read("r", "loss")["value"].tolist() == [1.0, 2.0, 4.0]
+
+
+def test_bounded_queue_applies_back_pressure(db_path, monkeypatch):
+    real_commit = writer_module.commit
+    sizes = []
+
+    def slow_commit(path, batch, **kw):
+        sizes.append(batch.rows)
+        time.sleep(0.05)
+        return real_commit(path, batch, **kw)
+
+    monkeypatch.setattr(writer_module, "commit", slow_commit)
+    with DatabaseWriter(db_path, flush_secs=60, max_pending_rows=100) as w:
+        for step in range(1000):
+            w.append_scalar("r", "loss", float(step), step=step)
+            assert w._pending_rows <= 100
+    assert max(sizes) <= 100
+    assert len(ploteries.open(db_path).read("r", "loss")) == 1000
