@@ -1,5 +1,3 @@
-import math
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -7,23 +5,11 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from ploteries.viz.services.smoothing import smooth_ema
+from tests.viz.helpers import tensorboard_smoothing
 
 
 def reference_ema(values, weight):
-    """TensorBoard's loop, transcribed from reference/tensorboard.md."""
-    w = 0.0 if math.isnan(weight) else min(max(weight, 0.0), 1.0)
-    ys = [float(v) for v in values]
-    if all(v == ys[0] for v in ys):
-        return np.array(ys, dtype=np.float64)
-    last, n, out = 0.0, 0, []
-    for y in ys:
-        if not math.isfinite(y):
-            out.append(y)
-            continue
-        last = last * w + (1 - w) * y
-        n += 1
-        out.append(last / (1 if w == 1 else 1 - w**n))
-    return np.array(out, dtype=np.float64)
+    return np.array(tensorboard_smoothing(values, weight), dtype=np.float64)
 
 
 def assert_matches_reference(values, weight):
@@ -124,3 +110,39 @@ def test_extreme_magnitudes_do_not_overflow():
 )
 def test_matches_reference_loop(values, weight):
     assert_matches_reference(values, weight)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=hnp.arrays(
+        np.float64,
+        st.integers(2, 300),
+        elements=st.one_of(
+            st.floats(-1e6, 1e6, allow_subnormal=False), st.just(float("nan")), st.just(float("inf"))
+        ),
+    ),
+    cut=st.floats(0, 1),
+    weight=st.floats(0, 1),
+)
+def test_continuing_from_a_prefix_state_equals_smoothing_the_whole_series(values, cut, weight):
+    from ploteries.viz.services.smoothing import ema_state, smooth_ema_continue
+
+    whole = reference_ema(values, weight)
+    finite = values[np.isfinite(values)]
+    if finite.size and np.all(finite == finite[0]) and np.all(np.isfinite(values)):
+        return  # TensorBoard's all-equal shortcut: no loop state to continue from
+    k = int(cut * (len(values) - 1)) + 1
+    head = smooth_ema(values[:k], weight)
+    tail, state = smooth_ema_continue(values[k:], weight, ema_state(values[:k], head, weight))
+    assert state.n == int(np.isfinite(values).sum())
+    np.testing.assert_array_equal(np.isnan(tail), np.isnan(whole[k:]))
+    scale = float(np.max(np.abs(finite))) if finite.size else 1.0
+    ok = np.isfinite(whole[k:])
+    np.testing.assert_allclose(tail[ok], whole[k:][ok], rtol=1e-7, atol=1e-7 * scale)
+
+
+def test_continuation_rejects_2d_values():
+    from ploteries.viz.services.smoothing import EmaState, smooth_ema_continue
+
+    with pytest.raises(ValueError, match="values must be 1-D"):
+        smooth_ema_continue(np.zeros((2, 2)), 0.6, EmaState(0.0, 0))

@@ -14,11 +14,12 @@ recursively. Weights close to 0 use a few Hillis-Steele doubling passes instead.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["DEFAULT_WEIGHT", "smooth_ema"]
+__all__ = ["DEFAULT_WEIGHT", "EmaState", "ema_state", "smooth_ema", "smooth_ema_continue"]
 
 DEFAULT_WEIGHT = 0.6
 """TensorBoard's default smoothing weight."""
@@ -127,3 +128,76 @@ def smooth_ema(values: ArrayLike, weight: float = DEFAULT_WEIGHT) -> NDArray[np.
         return smoothed
     out[finite] = smoothed
     return out
+
+
+class EmaState(NamedTuple):
+    """Where TensorBoard's loop stands after a prefix: its biased accumulator ``last`` and finite count ``n``."""
+
+    last: float
+    n: int
+
+
+def _clamp(weight: float) -> float:
+    w = float(weight)
+    return 0.0 if math.isnan(w) else min(max(w, 0.0), 1.0)
+
+
+def ema_state(values: ArrayLike, smoothed: ArrayLike, weight: float) -> EmaState:
+    """The loop's state after ``values`` given their smoothed output (from :func:`smooth_ema`).
+
+    A live viewer keeps this beside the points it sent, so new rows are smoothed with
+    :func:`smooth_ema_continue` without reading the whole series again.
+
+    Examples
+    --------
+    >>> ys = [1.0, 2.0, 3.0]
+    >>> state = ema_state(ys, smooth_ema(ys, 0.6), 0.6)
+    >>> state.n, round(state.last, 6)
+    (3, 1.824)
+    """
+    y = np.asarray(values, dtype=np.float64)
+    s = np.asarray(smoothed, dtype=np.float64)
+    finite = np.flatnonzero(np.isfinite(y))
+    if finite.size == 0:
+        return EmaState(0.0, 0)
+    w, n = _clamp(weight), int(finite.size)
+    if w == 1.0:
+        return EmaState(0.0, n)  # the loop never moves off 0 (even where the all-equal shortcut returned y)
+    return EmaState(float(s[finite[-1]]) * (1.0 - w**n), n)
+
+
+def smooth_ema_continue(
+    values: ArrayLike, weight: float, state: EmaState
+) -> tuple[NDArray[np.float64], EmaState]:
+    """Smooth rows appended to a series, continuing TensorBoard's loop from ``state``.
+
+    Gives what :func:`smooth_ema` gives for these rows on the whole series (up to rounding), except for
+    TensorBoard's special case of an all-equal series, whose debiased average equals its values anyway.
+
+    Examples
+    --------
+    >>> head, tail = [1.0, 2.0, 3.0], [float("nan"), 4.0]
+    >>> state = ema_state(head, smooth_ema(head, 0.6), 0.6)
+    >>> out, state = smooth_ema_continue(tail, 0.6, state)
+    >>> out.round(6).tolist(), state.n
+    ([nan, 3.095588], 4)
+    """
+    y = np.asarray(values, dtype=np.float64)
+    if y.ndim != 1:
+        raise ValueError(f"values must be 1-D, got shape {y.shape}; pass one series at a time")
+    w = _clamp(weight)
+    last, n = float(state[0]), int(state[1])
+    out = y.copy()
+    finite = np.isfinite(y)
+    z = y[finite]
+    if z.size == 0:
+        return out, EmaState(last, n)
+    if w == 1.0:
+        out[finite] = last  # last * 1 + 0 * y, debiased by 1
+        return out, EmaState(last, n + z.size)
+    x = (1.0 - w) * z
+    x[0] += w * last
+    acc = _linear_scan(x, w)
+    counts = np.arange(n + 1, n + z.size + 1, dtype=np.float64)
+    out[finite] = acc / (1.0 - np.power(w, counts))
+    return out, EmaState(float(acc[-1]), n + z.size)

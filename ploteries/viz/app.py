@@ -1,0 +1,399 @@
+"""The Dash app: thin callbacks from browser events to the page model and the card types.
+
+Callbacks and what they do (state in, figure or ``Patch`` out):
+
+- ``refresh``: every tick (and on a settings change) rescans the library, sends live rows to the cards of the
+  page (``Patch`` extends) or redraws them after a settings change; moves the step slider's range.
+- ``explorer``: when databases, runs or definitions change, redraws the database list, runs and tabs.
+- ``render_cards``: the cards of the selected tab and page, drawn with their first data.
+- ``relayout``: a zoom fetches the visible range at full resolution for that card only.
+- ``settings`` / ``pause`` / ``download`` / paging: small glue.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import dash
+from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
+
+from .cards import CardContext, CardType, load_card_types
+from .layout import card_frame, database_list, error_body, page_layout, run_options
+from .library import Library, Snapshot
+from .page import PAGE_SIZE, CardModel, all_definitions, card_models, page_tabs, visible_series
+from .services.export import series_to_csv, series_to_json
+from .services.tags import compile_filter, run_colors
+from .settings import ViewSettings
+
+__all__ = ["Viewer", "create_app"]
+
+_ASSETS = __file__.rsplit("/", 1)[0] + "/assets"
+
+
+class Viewer:
+    """The server-side model behind the callbacks: the library, the card types and how to build a page."""
+
+    def __init__(self, library: Library, types: dict[str, CardType] | None = None):
+        self.library = library
+        self.types = types if types is not None else load_card_types()
+
+    def colors(self, snapshot: Snapshot) -> dict:
+        labels = snapshot.labels
+        by_label = run_colors(labels.values())
+        return {key: by_label[label] for key, label in labels.items()}
+
+    def models(self, snapshot: Snapshot, tab, tag_filter, run_filter, runs) -> list[CardModel]:
+        visible = visible_series(snapshot, run_filter, runs)
+        return card_models(
+            all_definitions(snapshot, self.types), self.types, visible, tab=tab, tag_pattern=tag_filter
+        )
+
+    def context(
+        self, model: CardModel, snapshot: Snapshot, settings: ViewSettings, colors: dict
+    ) -> CardContext:
+        return CardContext(
+            card_id=model.id,
+            definition=model.definition,
+            bound=model.bound,
+            library=self.library,
+            snapshot=snapshot,
+            settings=settings,
+            labels=snapshot.labels,
+            colors=colors,
+        )
+
+    def render_card(
+        self, model: CardModel, snapshot: Snapshot, settings: ViewSettings, colors: dict
+    ) -> html.Div:
+        card = model.card_type
+        if model.error is not None or card is None:
+            return card_frame(model, error_body(model.error or "cannot draw this card"), {}, downloads=False)
+        try:
+            content = card.render(self.context(model, snapshot, settings, colors))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return card_frame(model, error_body(f"cannot draw this card: {exc}"), {}, downloads=False)
+        downloads = type(card).export is not CardType.export
+        return card_frame(model, content.body, content.state, downloads=downloads)
+
+
+def _status(settings: ViewSettings, paused: bool) -> tuple[str, str]:
+    if settings.step is not None:
+        return f"rewound to step {settings.step}", "status status-rewound"
+    if paused:
+        return "paused", "status status-paused"
+    return f"live · {time.strftime('%H:%M:%S')}", "status status-live"
+
+
+def create_app(
+    library: Library, *, reload_interval: float = 2.0, types: dict[str, CardType] | None = None
+) -> dash.Dash:
+    """The viewer's Dash app over ``library``.
+
+    Examples
+    --------
+    >>> app = create_app(Library(["runs"]))     # doctest: +SKIP
+    >>> app.run(host="127.0.0.1", port=6006)    # doctest: +SKIP
+    """
+    viewer = Viewer(library, types)
+    app = dash.Dash(
+        __name__,
+        title="ploteries",
+        assets_folder=_ASSETS,
+        compress=True,
+        suppress_callback_exceptions=True,
+        update_title=None,
+    )
+    app.layout = page_layout([str(r) for r in library.roots], reload_interval)
+    app.viewer = viewer  # for tests and plug-ins
+    filters = [
+        State("tabs", "value"),
+        State("tag-filter", "value"),
+        State("run-filter", "value"),
+        State("runs", "value"),
+    ]
+
+    @app.callback(
+        Output("version", "data"),
+        Output({"type": "card-graph", "card": ALL}, "figure"),
+        Output({"type": "card-state", "card": ALL}, "data"),
+        Output("step-slider", "min"),
+        Output("step-slider", "max"),
+        Output("step-slider", "value"),
+        Output("status", "children"),
+        Output("status", "className"),
+        Input("tick", "n_intervals"),
+        Input("settings", "data"),
+        State("version", "data"),
+        State({"type": "card-state", "card": ALL}, "data"),
+        *filters,
+        State("step-slider", "value"),
+        State("step-slider", "max"),
+        State("pause", "value"),
+    )
+    def refresh(
+        _n, settings_data, version, states, tab, tag_filter, run_filter, runs, slider, slider_max, pause
+    ):
+        settings = ViewSettings.from_store(settings_data)
+        live = ctx.triggered_id == "tick"
+        snapshot = library.refresh() if live or version is None else library.snapshot
+        graph_ids = [o["id"]["card"] for o in ctx.outputs_list[1]]
+        state_ids = [o["id"]["card"] for o in ctx.outputs_list[2]]
+        figures, new_states = [no_update] * len(graph_ids), [no_update] * len(state_ids)
+        if snapshot.version == version:
+            held = dict(zip(state_ids, states))
+            colors = viewer.colors(snapshot)
+            models = {
+                m.id: m for m in viewer.models(snapshot, tab, tag_filter, run_filter, runs) if m.card_type
+            }
+            for cid in state_ids:
+                model = models.get(cid)
+                if model is None:
+                    continue
+                update = model.card_type.refresh(
+                    viewer.context(model, snapshot, settings, colors), held.get(cid) or {}, live=live
+                )
+                if update is None:
+                    continue
+                if update.figure is not None and cid in graph_ids:
+                    figures[graph_ids.index(cid)] = update.figure
+                if update.state is not None:
+                    new_states[state_ids.index(cid)] = update.state
+        rng = snapshot.step_range() or (0, 0)
+        at_live = settings.step is None and (slider is None or slider_max is None or slider >= slider_max)
+        value = rng[1] if at_live else no_update
+        text, cls = _status(settings, bool(pause))
+        return (
+            snapshot.version if snapshot.version != version else no_update,
+            figures,
+            new_states,
+            rng[0],
+            max(rng[1], rng[0] + 1),
+            value,
+            text,
+            cls,
+        )
+
+    @app.callback(
+        Output("databases", "children"),
+        Output("runs", "options"),
+        Output("runs", "value"),
+        Output("tabs", "children"),
+        Output("tabs", "value"),
+        Output("banner", "children"),
+        Input("version", "data"),
+        State("runs", "value"),
+        State("runs", "options"),
+        State("tabs", "value"),
+    )
+    def explorer(_version, checked, old_options, tab):
+        snapshot = library.snapshot
+        options = run_options(snapshot, viewer.colors(snapshot))
+        known = {o["value"] for o in old_options or []}
+        values = [o["value"] for o in options]
+        keep = set(checked or [])
+        checked = [v for v in values if v in keep or v not in known]  # new runs are shown
+        tabs = page_tabs(all_definitions(snapshot, viewer.types))
+        tab_children = [
+            dash.dcc.Tab(
+                label=t or "(no prefix)", value=t, className="tab", selected_className="tab-selected"
+            )
+            for t in tabs
+        ]
+        tab = tab if tab in tabs else (tabs[0] if tabs else None)
+        bad = [s for s in snapshot.sources if s.error is not None]
+        banner = (
+            [
+                html.Span(f"{len(bad)} file(s) could not be read: "),
+                html.Span(", ".join(s.source for s in bad)),
+            ]
+            if bad
+            else []
+        )
+        return database_list(snapshot), options, checked, tab_children, tab, banner
+
+    @app.callback(
+        Output("cards", "children"),
+        Output("page-info", "children"),
+        Output("pager", "style"),
+        Output("tag-filter-error", "children"),
+        Output("run-filter-error", "children"),
+        Input("version", "data"),
+        Input("tabs", "value"),
+        Input("tag-filter", "value"),
+        Input("run-filter", "value"),
+        Input("runs", "value"),
+        Input("page", "data"),
+        State("settings", "data"),
+    )
+    def render_cards(_version, tab, tag_filter, run_filter, runs, page, settings_data):
+        snapshot = library.snapshot
+        settings = ViewSettings.from_store(settings_data)
+        tag_error = compile_filter(tag_filter)[1] or ""
+        run_error = compile_filter(run_filter)[1] or ""
+        models = viewer.models(snapshot, tab, tag_filter, run_filter, runs)
+        pages = max(1, -(-len(models) // PAGE_SIZE))
+        page = min(max(int(page or 0), 0), pages - 1)
+        shown = models[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        colors = viewer.colors(snapshot)
+        cards = [viewer.render_card(m, snapshot, settings, colors) for m in shown]
+        if not cards:
+            cards = [html.Div(_empty_message(snapshot, tab), className="empty")]
+        info = f"page {page + 1} of {pages} · {len(models)} cards"
+        pager_style = {} if pages > 1 else {"display": "none"}
+        return cards, info, pager_style, tag_error, run_error
+
+    @app.callback(
+        Output("page", "data"),
+        Input("page-prev", "n_clicks"),
+        Input("page-next", "n_clicks"),
+        Input("tabs", "value"),
+        State("page", "data"),
+        prevent_initial_call=True,
+    )
+    def paging(_prev, _next, _tab, page):
+        page = int(page or 0)
+        if ctx.triggered_id == "page-next":
+            return page + 1
+        if ctx.triggered_id == "page-prev":
+            return max(page - 1, 0)
+        return 0
+
+    @app.callback(
+        Output("runs", "value", allow_duplicate=True),
+        Input("runs-all", "n_clicks"),
+        Input("runs-none", "n_clicks"),
+        State("runs", "options"),
+        prevent_initial_call=True,
+    )
+    def all_or_no_runs(_all, _none, options):
+        return [o["value"] for o in options or []] if ctx.triggered_id == "runs-all" else []
+
+    @app.callback(
+        Output("settings", "data"),
+        Output("step-slider", "value", allow_duplicate=True),
+        Output("live", "disabled"),
+        Input("smoothing", "value"),
+        Input("xmode", "value"),
+        Input("yflags", "value"),
+        Input("step-slider", "value"),
+        Input("live", "n_clicks"),
+        State("settings", "data"),
+        State("step-slider", "max"),
+        prevent_initial_call=True,
+    )
+    def settings(smoothing, xmode, yflags, slider, _live, current, slider_max):
+        old = ViewSettings.from_store(current)
+        step = old.step
+        slider_out = no_update
+        if ctx.triggered_id == "live":
+            step, slider_out = None, slider_max
+        elif ctx.triggered_id == "step-slider" and slider is not None:
+            step = None if slider_max is None or slider >= slider_max else int(slider)
+        flags = set(yflags or [])
+        new = ViewSettings.from_store(
+            {
+                "smoothing": smoothing,
+                "xmode": xmode,
+                "log_y": "log_y" in flags,
+                "ignore_outliers": "ignore_outliers" in flags,
+                "step": step,
+            }
+        )
+        return (new.to_store() if new != old else no_update), slider_out, new.step is None
+
+    @app.callback(
+        Output("tick", "disabled"),
+        Output("status", "children", allow_duplicate=True),
+        Output("status", "className", allow_duplicate=True),
+        Input("pause", "value"),
+        Input("settings", "data"),
+        prevent_initial_call=True,
+    )
+    def pause(paused, settings_data):
+        settings = ViewSettings.from_store(settings_data)
+        text, cls = _status(settings, bool(paused))
+        return bool(paused) or settings.step is not None, text, cls
+
+    @app.callback(Output("step-value", "children"), Input("step-slider", "value"), Input("settings", "data"))
+    def step_value(slider, settings_data):
+        step = ViewSettings.from_store(settings_data).step
+        return f"step {step}" if step is not None else f"latest step {slider if slider is not None else '-'}"
+
+    @app.callback(
+        Output({"type": "card-graph", "card": MATCH}, "figure", allow_duplicate=True),
+        Output({"type": "card-state", "card": MATCH}, "data", allow_duplicate=True),
+        Input({"type": "card-graph", "card": MATCH}, "relayoutData"),
+        State({"type": "card-state", "card": MATCH}, "data"),
+        State("settings", "data"),
+        *filters,
+        prevent_initial_call=True,
+    )
+    def relayout(relayout_data, state, settings_data, tab, tag_filter, run_filter, runs):
+        cid = ctx.triggered_id["card"]
+        model = _find(viewer, cid, tab, tag_filter, run_filter, runs)
+        if model is None or not relayout_data:
+            return no_update, no_update
+        snapshot = library.snapshot
+        context = viewer.context(
+            model, snapshot, ViewSettings.from_store(settings_data), viewer.colors(snapshot)
+        )
+        update = model.card_type.relayout(context, state or {}, relayout_data)
+        if update is None:
+            return no_update, no_update
+        return (update.figure if update.figure is not None else no_update), (update.state or no_update)
+
+    @app.callback(
+        Output("download", "data"),
+        Input({"type": "card-download", "card": ALL, "fmt": ALL}, "n_clicks"),
+        State("settings", "data"),
+        *filters,
+        prevent_initial_call=True,
+    )
+    def download(clicks, settings_data, tab, tag_filter, run_filter, runs):
+        trigger = ctx.triggered_id
+        if not trigger or not any(c for c in clicks or []):
+            return no_update
+        if not ctx.triggered or not ctx.triggered[0].get("value"):
+            return no_update
+        model = _find(viewer, trigger["card"], tab, tag_filter, run_filter, runs)
+        if model is None:
+            return no_update
+        snapshot = library.snapshot
+        context = viewer.context(
+            model, snapshot, ViewSettings.from_store(settings_data), viewer.colors(snapshot)
+        )
+        rows = model.card_type.export(context) or []
+        fmt = trigger["fmt"]
+        text = series_to_csv(rows) if fmt == "csv" else series_to_json(rows)
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in model.title) or "card"
+        return {
+            "content": text,
+            "filename": f"{name}.{fmt}",
+            "type": "text/csv" if fmt == "csv" else "application/json",
+        }
+
+    for card in viewer.types.values():
+        card.register_callbacks(app)
+    return app
+
+
+def _find(viewer: Viewer, cid: str, tab, tag_filter, run_filter, runs) -> CardModel | None:
+    snapshot = viewer.library.snapshot
+    for model in viewer.models(snapshot, tab, tag_filter, run_filter, runs):
+        if model.id == cid and model.card_type is not None:
+            return model
+    return None
+
+
+def _empty_message(snapshot: Snapshot, tab) -> Sequence:
+    if not snapshot.sources:
+        return [
+            html.Div("No ploteries databases here yet.", className="empty-title"),
+            html.Div(
+                "Write one with `from ploteries.compat import SummaryWriter`; it appears within seconds."
+            ),
+        ]
+    if all(s.error is not None for s in snapshot.sources):
+        return [html.Div("No readable database: see the list on the left.", className="empty-title")]
+    return [html.Div("Nothing to show in this tab with the current filters.", className="empty-title")]

@@ -1,0 +1,248 @@
+"""The viewer's window on the data: every ploteries database below its roots, rescanned live.
+
+A :class:`Library` keeps, per file, a read-only :class:`~ploteries.storage.Database` (which never holds the file
+open between calls) or the reason the file cannot be read. :meth:`Library.refresh` rescans the roots (new,
+deleted and re-created files) and re-reads the catalogs of files whose size or modification time changed; it
+returns a :class:`Snapshot`, an immutable view the callbacks work from.
+
+Runs are identified across databases by :class:`RunKey` ``(source, run)``; ``source`` is the database's path
+relative to its root. Run labels carry the source only where run names would collide.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from ploteries.storage import Database, SeriesInfo
+from ploteries.storage.discovery import candidate_files
+
+__all__ = ["Library", "RunKey", "SeriesRef", "Snapshot", "SourceStatus", "run_labels"]
+
+
+class RunKey(NamedTuple):
+    """A run of one database: ``source`` is the database's path relative to its root."""
+
+    source: str
+    run: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SeriesRef:
+    """One series of one database, as the viewer sees it."""
+
+    source: str
+    info: SeriesInfo
+
+    @property
+    def run_key(self) -> RunKey:
+        return RunKey(self.source, self.info.run)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """``(source, run, tag, part)``: JSON-friendly identity of the series."""
+        return (self.source, self.info.run, self.info.tag, self.info.part)
+
+    # attributes used by figure bindings (match on run, tag, part, kind)
+    @property
+    def run(self) -> str:
+        return self.info.run
+
+    @property
+    def tag(self) -> str:
+        return self.info.tag
+
+    @property
+    def part(self) -> str:
+        return self.info.part
+
+    @property
+    def kind(self) -> str:
+        return self.info.kind
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceStatus:
+    """A file below a root: its label, path and either its series or the reason it cannot be read."""
+
+    source: str
+    path: Path
+    error: str | None
+    series: tuple[SeriesInfo, ...] = ()
+    documents: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def runs(self) -> list[str]:
+        return sorted({s.run for s in self.series})
+
+
+def run_labels(keys: Iterable[RunKey]) -> dict[RunKey, str]:
+    """Display names of runs: the run name, prefixed by its database where two databases share it.
+
+    Examples
+    --------
+    >>> labels = run_labels([RunKey("a.h5", "r1"), RunKey("b.h5", "r1"), RunKey("b.h5", "r2")])
+    >>> labels[RunKey("a.h5", "r1")], labels[RunKey("b.h5", "r2")]
+    ('a.h5: r1', 'r2')
+    """
+    keys = sorted(set(keys))
+    sources_of: dict[str, set[str]] = {}
+    for k in keys:
+        sources_of.setdefault(k.run, set()).add(k.source)
+    return {
+        k: (k.run or "''") if len(sources_of[k.run]) == 1 else f"{k.source}: {k.run or chr(39) * 2}"
+        for k in keys
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """What the library held at one refresh: sources (sorted) and every series of the readable ones."""
+
+    sources: tuple[SourceStatus, ...]
+    version: str  # changes when files, runs, series or documents change (not when rows are appended)
+
+    @property
+    def series(self) -> list[SeriesRef]:
+        return [SeriesRef(s.source, info) for s in self.sources for info in s.series]
+
+    @property
+    def run_keys(self) -> list[RunKey]:
+        return sorted({RunKey(s.source, i.run) for s in self.sources for i in s.series})
+
+    @property
+    def labels(self) -> dict[RunKey, str]:
+        return run_labels(self.run_keys)
+
+    @functools.cached_property
+    def _by_key(self) -> dict[tuple[str, str, str, str], SeriesInfo]:
+        return {(s.source, i.run, i.tag, i.part): i for s in self.sources for i in s.series}
+
+    def info(self, key: Sequence[str]) -> SeriesInfo | None:
+        """The series ``(source, run, tag, part)``, or None if it is not (or no longer) there."""
+        try:
+            return self._by_key.get(tuple(key))
+        except TypeError:
+            return None
+
+    def source(self, name: str) -> SourceStatus | None:
+        return next((s for s in self.sources if s.source == name), None)
+
+    def step_range(self) -> tuple[int, int] | None:
+        lows = [i.step_min for s in self.sources for i in s.series if i.step_min is not None]
+        highs = [i.step_max for s in self.sources for i in s.series if i.step_max is not None]
+        return (min(lows), max(highs)) if lows else None
+
+
+def _stat_key(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _structure_digest(sources: Sequence[SourceStatus]) -> str:
+    h = hashlib.blake2b(digest_size=8)
+    for s in sources:
+        h.update(f"{s.source}\x1e{s.error}\x1e".encode())
+        for i in s.series:
+            h.update(f"{i.run}\x1f{i.tag}\x1f{i.part}\x1f{i.kind}\x1f{i.fingerprint}\x1e".encode())
+        h.update(repr(sorted((k, repr(v)) for k, v in s.documents.items())).encode())
+    return h.hexdigest()
+
+
+class Library:
+    """Every ploteries database below ``roots``, kept current by :meth:`refresh`.
+
+    Parameters
+    ----------
+    roots : sequence of path
+        Directories (searched recursively) or database files.
+    media_root : path, optional
+        Where media files written outside the databases are looked up (default: beside each database).
+
+    Examples
+    --------
+    >>> lib = Library(["runs"])                       # doctest: +SKIP
+    >>> snap = lib.refresh()                          # doctest: +SKIP
+    >>> [s.source for s in snap.sources]              # doctest: +SKIP
+    ['exp1/ploteries.h5', 'sweep.h5']
+    """
+
+    def __init__(self, roots: Sequence[os.PathLike | str], *, media_root: os.PathLike | str | None = None):
+        self.roots = [Path(r).resolve() for r in roots]
+        self.media_root = None if media_root is None else Path(media_root).resolve()
+        for root in self.roots:
+            if not root.exists():
+                raise FileNotFoundError(
+                    2, f"no such file or directory: {root}; pass a directory holding databases"
+                )
+        self._lock = threading.Lock()
+        self._databases: dict[Path, Database] = {}
+        self._status: dict[Path, tuple[tuple | None, SourceStatus]] = {}
+        self._snapshot: Snapshot | None = None
+
+    def _label(self, path: Path) -> str:
+        for root in self.roots:
+            if root.is_file() and path == root:
+                return path.name
+            if root.is_dir() and path.is_relative_to(root):
+                rel = path.relative_to(root).as_posix()
+                return rel if len(self.roots) == 1 else f"{root.name}/{rel}"
+        return path.as_posix()
+
+    def _files(self) -> list[Path]:
+        files: list[Path] = []
+        for root in self.roots:
+            files += [p.resolve() if root.is_file() else p for p in candidate_files(root)]
+        return sorted(set(files))
+
+    def _read(self, path: Path, source: str) -> SourceStatus:
+        try:
+            db = self._databases.get(path)
+            if db is None:
+                db = self._databases[path] = Database(path)
+            series = tuple(db.series())
+            documents = db.documents()
+        except (OSError, ValueError, KeyError) as exc:
+            self._databases.pop(path, None)
+            return SourceStatus(source, path, f"{type(exc).__name__}: {exc}")
+        return SourceStatus(source, path, None, series, documents)
+
+    def refresh(self) -> Snapshot:
+        """Rescan the roots and re-read what changed; returns the new :class:`Snapshot`."""
+        with self._lock:
+            files = self._files()
+            status: dict[Path, tuple[tuple | None, SourceStatus]] = {}
+            for path in files:
+                stat = _stat_key(path)
+                old = self._status.get(path)
+                if old is not None and old[0] == stat and stat is not None:
+                    status[path] = old
+                else:
+                    status[path] = (stat, self._read(path, self._label(path)))
+            for gone in set(self._databases) - set(files):
+                del self._databases[gone]
+            self._status = status
+            sources = tuple(sorted((s for _, s in status.values()), key=lambda s: s.source))
+            self._snapshot = Snapshot(sources, _structure_digest(sources))
+            return self._snapshot
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The last refresh's snapshot (refreshing once if there was none)."""
+        return self._snapshot if self._snapshot is not None else self.refresh()
+
+    def database(self, source: str) -> Database | None:
+        """The open :class:`Database` of a source label, or None if it is unknown or unreadable."""
+        status = self.snapshot.source(source)
+        if status is None or status.error is not None:
+            return None
+        return self._databases.get(status.path)

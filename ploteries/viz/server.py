@@ -1,0 +1,160 @@
+"""``python -m ploteries.viz ROOT`` / ``ploteries serve ROOT``: serve the viewer on a local port.
+
+The server binds to 127.0.0.1 unless ``--host`` says otherwise; if the port is busy it takes the next free one
+and says so. It starts serving at once: databases are scanned by the page's first request, not before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import socket
+import sys
+from pathlib import Path
+
+__all__ = ["add_arguments", "bind_server", "main", "serve"]
+
+EXAMPLES = """examples:
+  python -m ploteries.viz runs/
+  python -m ploteries.viz runs/ other_runs/sweep.h5 --port 8080
+  python -m ploteries.viz runs/ --host 0.0.0.0          # reachable from other machines: mind who can see it
+  python -m ploteries.viz runs/ --media-root /data/images
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "roots",
+        nargs="+",
+        type=Path,
+        metavar="ROOT",
+        help="directories (searched recursively) or database files",
+    )
+    parser.add_argument(
+        "--port", type=int, default=6006, help="port to serve on (default 6006; the next free one if busy)"
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    parser.add_argument(
+        "--reload-interval",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how often the page polls for new data (default 2)",
+    )
+    parser.add_argument(
+        "--media-root",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="directory holding media files written outside the databases (default: beside each database)",
+    )
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Clear errors for bad arguments, before anything starts."""
+    for root in args.roots:
+        if not root.exists():
+            raise FileNotFoundError(
+                2, f"ROOT {root} does not exist; pass a directory holding ploteries databases"
+            )
+    if not 0 <= args.port < 65536:
+        raise ValueError(f"--port must be between 0 (any free port) and 65535, got {args.port}")
+    if not args.reload_interval > 0:
+        raise ValueError(
+            f"--reload-interval must be a positive number of seconds, got {args.reload_interval}"
+        )
+    if args.media_root is not None and not args.media_root.is_dir():
+        raise FileNotFoundError(2, f"--media-root {args.media_root} is not a directory")
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def bind_server(app, host: str, port: int, tries: int = 50):
+    """A threaded WSGI server bound to ``port`` or, if busy, the next free port: ``(server, port)``.
+
+    ``port=0`` lets the system choose a free port.
+    """
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    last: OSError | None = None
+    for candidate in range(port, min(port + tries, 65536)) if port else [0]:
+        try:
+            sock = _listening_socket(host, candidate)
+        except OSError as exc:
+            if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
+                raise
+            last = exc
+            continue
+        server = make_server(host, sock.getsockname()[1], app, threaded=True, fd=sock.fileno())
+        server._ploteries_socket = sock  # keep the listening socket alive with the server
+        return server, server.socket.getsockname()[1]
+    raise OSError(
+        errno.EADDRINUSE, f"no free port in {port}..{port + tries - 1} on {host}: {last}; pass --port"
+    )
+
+
+def serve(
+    roots, *, host: str = "127.0.0.1", port: int = 6006, reload_interval: float = 2.0, media_root=None
+) -> None:
+    """Serve the viewer until interrupted."""
+    from .app import create_app
+    from .library import Library
+
+    library = Library(roots, media_root=media_root)
+    app = create_app(library, reload_interval=reload_interval)
+    server, bound = bind_server(app.server, host, port)
+    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    note = f" (port {port} was busy)" if bound != port else ""
+    print(
+        f"ploteries viewer for {', '.join(str(r) for r in roots)}: http://{shown}:{bound}/{note}", flush=True
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def run(args: argparse.Namespace) -> int:
+    check_arguments(args)
+    serve(
+        args.roots,
+        host=args.host,
+        port=args.port,
+        reload_interval=args.reload_interval,
+        media_root=args.media_root,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ploteries.viz",
+        description="Serve the ploteries viewer for the databases below ROOT.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except (OSError, ValueError) as exc:
+        print(f"ploteries viewer: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,42 @@
+"""Test data for the viewer: databases written through the real storage writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ploteries.storage import DatabaseWriter
+
+
+def write_scalars(path: Path, series: dict, *, wall_time0: float = 1_700_000_000.0) -> Path:
+    """``series`` = {run: {tag: values or (steps, values)}}; wall time advances one second per step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with DatabaseWriter(path) as w:
+        for run, tags in series.items():
+            for tag, spec in tags.items():
+                steps, values = spec if isinstance(spec, tuple) else (np.arange(len(spec)), spec)
+                steps = np.asarray(steps, np.int64)
+                w.append_many(
+                    run, tag, np.asarray(values, np.float64), steps, wall_time0 + steps, kind="scalar"
+                )
+    return path
+
+
+def tensorboard_smoothing(values, weight: float) -> list[float]:
+    """TensorBoard's smoothing loop, transcribed from reference/tensorboard.md: the oracle of smoothing tests."""
+    import math
+
+    w = 0.0 if math.isnan(weight) else min(max(weight, 0.0), 1.0)
+    ys = [float(v) for v in values]
+    if all(v == ys[0] for v in ys):
+        return ys
+    last, n, out = 0.0, 0, []
+    for y in ys:
+        if not math.isfinite(y):
+            out.append(y)
+            continue
+        last = last * w + (1 - w) * y
+        n += 1
+        out.append(last / (1 if w == 1 else 1 - w**n))
+    return out
