@@ -245,6 +245,7 @@ class Database:
         start: int | None = None,
         stop: int | None = None,
         from_row: int = 0,
+        to_row: int | None = None,
         fields: Sequence[str] | None = None,
     ):
         """The records of one series.
@@ -255,6 +256,8 @@ class Database:
             Only records with ``start <= step < stop``.
         from_row : int
             Skip the first ``from_row`` committed records (a live viewer's cursor).
+        to_row : int, optional
+            Stop before committed record ``to_row`` (with ``from_row``: read a series in chunks of rows).
         fields : sequence of str, optional
             Read only these of ``step``, ``wall_time``, ``value`` (fixed-shape series only).
 
@@ -266,7 +269,8 @@ class Database:
             :class:`RaggedRecords`. Use :meth:`read_records` for each record's exact dtype.
         """
         with self._transaction() as (h5, catalog):
-            return self._read_entry(h5, self._entry(catalog, run, tag, part), start, stop, from_row, fields)
+            entry = self._entry(catalog, run, tag, part)
+            return self._read_entry(h5, entry, start, stop, (from_row, to_row), fields)
 
     def read_many(
         self,
@@ -275,11 +279,12 @@ class Database:
         start: int | None = None,
         stop: int | None = None,
         from_rows: Sequence[int] | None = None,
+        to_rows: Sequence[int | None] | None = None,
         fields: Sequence[str] | None = None,
     ) -> list:
         """:meth:`read` for several ``(run, tag, part)`` keys in one open of the file (a viewer's refresh).
 
-        ``from_rows`` gives each key's cursor. A key naming no series gives None in its place.
+        ``from_rows`` / ``to_rows`` give each key's row span. A key naming no series gives None in its place.
         """
         results = []
         with self._transaction() as (h5, catalog):
@@ -288,16 +293,16 @@ class Database:
                 if entry is None:
                     results.append(None)
                     continue
-                from_row = 0 if from_rows is None else from_rows[i]
-                results.append(self._read_entry(h5, entry, start, stop, from_row, fields))
+                rows = (0 if from_rows is None else from_rows[i], None if to_rows is None else to_rows[i])
+                results.append(self._read_entry(h5, entry, start, stop, rows, fields))
         return results
 
-    def _read_entry(self, h5, entry: SeriesEntry, start, stop, from_row, fields):
+    def _read_entry(self, h5, entry: SeriesEntry, start, stop, rows: tuple[int, int | None], fields):
         group = h5["series"][entry.id]
         common = _promotable(entry.blocks)
         if common is None:
-            return self._read_ragged(group, entry, start, stop, from_row)
-        return self._read_fixed(group, entry, common, start, stop, from_row, fields)
+            return self._read_ragged(group, entry, start, stop, rows)
+        return self._read_fixed(group, entry, common, start, stop, rows, fields)
 
     def read_records(
         self,
@@ -308,23 +313,26 @@ class Database:
         start: int | None = None,
         stop: int | None = None,
         from_row: int = 0,
+        to_row: int | None = None,
     ) -> RaggedRecords:
         """The records of one series as :class:`RaggedRecords`, each value with its exact stored dtype."""
         with self._transaction() as (h5, catalog):
             entry = self._entry(catalog, run, tag, part)
-            return self._read_ragged(h5["series"][entry.id], entry, start, stop, from_row)
+            return self._read_ragged(h5["series"][entry.id], entry, start, stop, (from_row, to_row))
 
-    def _block_rows(self, group, entry: SeriesEntry, start, stop, from_row):
-        """Yield (block, node, row indices inside the block) for the rows selected by cursor and step range."""
+    def _block_rows(self, group, entry: SeriesEntry, start, stop, rows: tuple[int, int | None]):
+        """Yield (block, node, row indices inside the block) for the rows selected by row span and step range."""
+        from_row, to_row = rows
         offset = 0
         for block in entry.blocks:
             node = group[block.name]
             first = max(0, from_row - offset)
+            end = block.rows if to_row is None else min(block.rows, to_row - offset)
             offset += block.rows
-            if first >= block.rows:
+            if first >= end:
                 continue
             if start is None and stop is None:
-                yield block, node, np.arange(first, block.rows)
+                yield block, node, np.arange(first, end)
                 continue
             if (start is not None and block.step_max is not None and block.step_max < start) or (
                 stop is not None and block.step_min is not None and block.step_min >= stop
@@ -333,12 +341,12 @@ class Database:
             steps = (
                 read_fixed_steps(node, block) if block.layout == "fixed" else read_ragged_steps(node, block)
             )
-            rows = _select_rows(steps, block, start, stop)
-            yield block, node, rows[rows >= first]
+            picked = _select_rows(steps, block, start, stop)
+            yield block, node, picked[(picked >= first) & (picked < end)]
 
-    def _read_fixed(self, group, entry, common: np.dtype, start, stop, from_row, fields):
+    def _read_fixed(self, group, entry, common: np.dtype, start, stop, row_span, fields):
         parts = []
-        for block, node, rows in self._block_rows(group, entry, start, stop, from_row):
+        for block, node, rows in self._block_rows(group, entry, start, stop, row_span):
             if len(rows) == 0:
                 continue
             lo, hi = int(rows[0]), int(rows[-1]) + 1
@@ -367,9 +375,9 @@ class Database:
             out = np.require(out[fields], requirements="C") if len(fields) > 1 else out[fields[0]]
         return out
 
-    def _read_ragged(self, group, entry, start, stop, from_row) -> RaggedRecords:
+    def _read_ragged(self, group, entry, start, stop, row_span) -> RaggedRecords:
         steps, walls, values = [], [], []
-        for block, node, rows in self._block_rows(group, entry, start, stop, from_row):
+        for block, node, rows in self._block_rows(group, entry, start, stop, row_span):
             if len(rows) == 0:
                 continue
             lo, hi = int(rows[0]), int(rows[-1]) + 1

@@ -19,6 +19,7 @@ import dash
 from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
 
 from .cards import CardContext, CardType, load_card_types
+from .ids import VIEW_STATES
 from .layout import card_frame, database_list, error_body, page_layout, run_options
 from .library import Library, Snapshot
 from .page import PAGE_SIZE, CardModel, all_definitions, card_models, page_tabs, visible_series
@@ -29,6 +30,26 @@ from .settings import ViewSettings
 __all__ = ["Viewer", "create_app"]
 
 _ASSETS = __file__.rsplit("/", 1)[0] + "/assets"
+
+INDEX = """<!DOCTYPE html>
+<html>
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+        <!-- plotly.js is the page's largest script: fetch it with the page, not after the first card arrives -->
+        <link rel="preload" as="script" href="_dash-component-suites/plotly/package_data/plotly.min.js">
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
 
 
 class Viewer:
@@ -49,11 +70,24 @@ class Viewer:
             all_definitions(snapshot, self.types), self.types, visible, tab=tab, tag_pattern=tag_filter
         )
 
+    def card_context(
+        self, card_id: str, settings_data, tab, tag_filter, run_filter, runs
+    ) -> CardContext | None:
+        """The context of one card of the page, from the values of :data:`~ploteries.viz.ids.VIEW_STATES`."""
+        snapshot = self.library.snapshot
+        for model in self.models(snapshot, tab, tag_filter, run_filter, runs):
+            if model.id == card_id and model.card_type is not None:
+                return self.context(
+                    model, snapshot, ViewSettings.from_store(settings_data), self.colors(snapshot)
+                )
+        return None
+
     def context(
         self, model: CardModel, snapshot: Snapshot, settings: ViewSettings, colors: dict
     ) -> CardContext:
         return CardContext(
             card_id=model.id,
+            card_type=model.card_type,
             definition=model.definition,
             bound=model.bound,
             library=self.library,
@@ -103,15 +137,11 @@ def create_app(
         compress=True,
         suppress_callback_exceptions=True,
         update_title=None,
+        index_string=INDEX,
     )
     app.layout = page_layout([str(r) for r in library.roots], reload_interval)
     app.viewer = viewer  # for tests and plug-ins
-    filters = [
-        State("tabs", "value"),
-        State("tag-filter", "value"),
-        State("run-filter", "value"),
-        State("runs", "value"),
-    ]
+    filters = VIEW_STATES[1:]
 
     @app.callback(
         Output("version", "data"),
@@ -325,20 +355,14 @@ def create_app(
         Output({"type": "card-state", "card": MATCH}, "data", allow_duplicate=True),
         Input({"type": "card-graph", "card": MATCH}, "relayoutData"),
         State({"type": "card-state", "card": MATCH}, "data"),
-        State("settings", "data"),
-        *filters,
+        *VIEW_STATES,
         prevent_initial_call=True,
     )
-    def relayout(relayout_data, state, settings_data, tab, tag_filter, run_filter, runs):
-        cid = ctx.triggered_id["card"]
-        model = _find(viewer, cid, tab, tag_filter, run_filter, runs)
-        if model is None or not relayout_data:
+    def relayout(relayout_data, state, *view):
+        context = viewer.card_context(ctx.triggered_id["card"], *view)
+        if context is None or not relayout_data:
             return no_update, no_update
-        snapshot = library.snapshot
-        context = viewer.context(
-            model, snapshot, ViewSettings.from_store(settings_data), viewer.colors(snapshot)
-        )
-        update = model.card_type.relayout(context, state or {}, relayout_data)
+        update = context.card_type.relayout(context, state or {}, relayout_data)
         if update is None:
             return no_update, no_update
         return (update.figure if update.figure is not None else no_update), (update.state or no_update)
@@ -346,27 +370,21 @@ def create_app(
     @app.callback(
         Output("download", "data"),
         Input({"type": "card-download", "card": ALL, "fmt": ALL}, "n_clicks"),
-        State("settings", "data"),
-        *filters,
+        *VIEW_STATES,
         prevent_initial_call=True,
     )
-    def download(clicks, settings_data, tab, tag_filter, run_filter, runs):
+    def download(clicks, *view):
         trigger = ctx.triggered_id
-        if not trigger or not any(c for c in clicks or []):
+        if not trigger or not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update
-        if not ctx.triggered or not ctx.triggered[0].get("value"):
+        context = viewer.card_context(trigger["card"], *view)
+        if context is None:
             return no_update
-        model = _find(viewer, trigger["card"], tab, tag_filter, run_filter, runs)
-        if model is None:
-            return no_update
-        snapshot = library.snapshot
-        context = viewer.context(
-            model, snapshot, ViewSettings.from_store(settings_data), viewer.colors(snapshot)
-        )
-        rows = model.card_type.export(context) or []
+        rows = context.card_type.export(context) or []
         fmt = trigger["fmt"]
         text = series_to_csv(rows) if fmt == "csv" else series_to_json(rows)
-        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in model.title) or "card"
+        title = str(context.definition.get("title") or context.card_id)
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in title) or "card"
         return {
             "content": text,
             "filename": f"{name}.{fmt}",
@@ -376,14 +394,6 @@ def create_app(
     for card in viewer.types.values():
         card.register_callbacks(app)
     return app
-
-
-def _find(viewer: Viewer, cid: str, tab, tag_filter, run_filter, runs) -> CardModel | None:
-    snapshot = viewer.library.snapshot
-    for model in viewer.models(snapshot, tab, tag_filter, run_filter, runs):
-        if model.id == cid and model.card_type is not None:
-            return model
-    return None
 
 
 def _empty_message(snapshot: Snapshot, tab) -> Sequence:

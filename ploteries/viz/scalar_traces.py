@@ -12,11 +12,12 @@ the :class:`~ploteries.viz.services.smoothing.EmaState` the client holds, so the
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .services.downsampling import minmax_downsample, visible_range
+from .services.downsampling import minmax_downsample
 from .services.smoothing import EmaState, ema_state, smooth_ema, smooth_ema_continue
 from .services.xaxis import x_values
 
@@ -24,7 +25,8 @@ __all__ = [
     "DEFAULT_BUDGET",
     "ScalarColumns",
     "TracePoints",
-    "covering_span",
+    "CHUNK_ROWS",
+    "cols_slice",
     "extend_points",
     "overview_points",
     "scalar_columns",
@@ -88,44 +90,67 @@ class TracePoints:
     last_value: float | None
 
 
-def covering_span(x: NDArray, x0, x1) -> slice:
-    """The rows from one before the first to one after the last point with ``x0 <= x <= x1``.
-
-    Works on unsorted x (a resumed run's steps may go back); on sorted x it equals ``visible_range``.
-
-    Examples
-    --------
-    >>> covering_span(np.array([0, 10, 20, 30, 40]), 12, 28)
-    slice(1, 4, None)
-    """
-    if x0 is not None and x1 is not None and x0 > x1:
-        x0, x1 = x1, x0
-    inside = np.ones(x.shape, bool)
-    if x0 is not None:
-        inside &= x >= x0
-    if x1 is not None:
-        inside &= x <= x1
-    hits = np.flatnonzero(inside)
-    if hits.size == 0:
-        return visible_range(x, x0, x1) if x.size and bool(np.all(x[1:] >= x[:-1])) else slice(0, 0)
-    return slice(max(int(hits[0]) - 1, 0), min(int(hits[-1]) + 2, x.size))
-
-
 def _origin(cols: ScalarColumns, origin: float | None) -> float | None:
     if origin is not None:
         return origin
     return float(cols.wall_time[0]) if len(cols) else None
 
 
+CHUNK_ROWS = 1_000_000
+"""Rows read at a time for long series: the server's memory per card stays bounded whatever the file holds."""
+
+ReadChunk = Callable[[int, int], ScalarColumns]
+"""``read_chunk(from_row, to_row)``: the columns of rows ``[from_row, to_row)`` of a series."""
+
+
+def _in_memory(cols: ScalarColumns) -> ReadChunk:
+    return lambda a, b: cols_slice(cols, a, b)
+
+
+def _row_span(
+    read_chunk: ReadChunk, n_rows: int, xmode: str, x_range: tuple, chunk_rows: int
+) -> tuple[int, int]:
+    """Rows ``[lo, hi)`` from one before the first to one after the last row inside ``x_range`` (pass 1)."""
+    first = last = None
+    origin = None
+    x0, x1 = sorted(x_range) if None not in x_range else x_range
+    for a in range(0, n_rows, chunk_rows):
+        cols = read_chunk(a, min(a + chunk_rows, n_rows))
+        if not len(cols):
+            break
+        origin = _origin(cols, origin)
+        x = x_values(cols.step, cols.wall_time, xmode, origin=origin)
+        inside = np.ones(x.shape, bool)
+        if x0 is not None:
+            inside &= x >= x0
+        if x1 is not None:
+            inside &= x <= x1
+        hits = np.flatnonzero(inside)
+        if hits.size:
+            first = a + int(hits[0]) if first is None else first
+            last = a + int(hits[-1])
+    if first is None:
+        return 0, 0
+    return max(first - 1, 0), min(last + 2, n_rows)
+
+
 def overview_points(
-    cols: ScalarColumns,
+    cols: ScalarColumns | None = None,
     *,
     weight: float,
     xmode: str = "step",
     budget: int = DEFAULT_BUDGET,
     x_range: tuple | None = None,
+    read_chunk: ReadChunk | None = None,
+    n_rows: int | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> TracePoints:
     """The points of a whole series (or of the zoomed ``x_range``), smoothed first, then downsampled.
+
+    Give the series either in memory (``cols``) or as ``read_chunk`` and ``n_rows``, read ``chunk_rows`` at a
+    time: each chunk is smoothed (continuing from the previous one) and min/max downsampled with its share of
+    the budget, so memory stays bounded for a 10M-point series. A zoom needs two passes: the first finds the
+    rows in view (plus one beyond each edge, see :func:`covering_span`).
 
     Examples
     --------
@@ -133,27 +158,66 @@ def overview_points(
     >>> pts = overview_points(cols, weight=0.6, budget=100)
     >>> len(pts.x) <= 100, pts.rows
     (True, 10000)
+    >>> chunked = overview_points(read_chunk=lambda a, b: cols_slice(cols, a, b), n_rows=10_000,
+    ...                           weight=0.6, budget=100, chunk_rows=3000)
+    >>> bool(np.allclose(chunked.y_smooth[-1], pts.y_smooth[-1])), chunked.rows
+    (True, 10000)
     """
-    smooth = smooth_ema(cols.value, weight) if weight > 0 else None
-    origin = _origin(cols, None)
-    x = x_values(cols.step, cols.wall_time, xmode, origin=origin)
-    span = slice(0, len(cols)) if x_range is None else covering_span(x, *x_range)
-    picked = minmax_downsample(x[span], cols.value[span], budget) + span.start
-    state = ema_state(cols.value, smooth, weight) if smooth is not None else EmaState(0.0, 0)
-    # the smoothed line keeps its own extremes: picking it at the raw line's extremes would make it look noisy
-    at = None if smooth is None else minmax_downsample(x[span], smooth[span], budget) + span.start
+    if read_chunk is None:
+        read_chunk, n_rows = _in_memory(cols), len(cols)
+    lo, hi = (0, n_rows) if x_range is None else _row_span(read_chunk, n_rows, xmode, x_range, chunk_rows)
+    want = max(hi - lo, 1)
+    state, origin, rows = EmaState(0.0, 0), None, 0
+    last_step = last_value = None
+    xs, ys, sxs, sys_, raw_at = [], [], [], [], []
+    for a in range(0, n_rows, chunk_rows):
+        chunk = read_chunk(a, min(a + chunk_rows, n_rows))
+        if not len(chunk):
+            break
+        rows += len(chunk)
+        last_step, last_value = int(chunk.step[-1]), float(chunk.value[-1])
+        origin = _origin(chunk, origin)
+        if weight > 0:
+            if a == 0:
+                smooth = smooth_ema(chunk.value, weight)
+                state = ema_state(chunk.value, smooth, weight)
+            else:
+                smooth, state = smooth_ema_continue(chunk.value, weight, state)
+        span = slice(max(lo - a, 0), max(min(hi - a, len(chunk)), 0))
+        if span.stop <= span.start:
+            continue
+        share = max(4, round(budget * (span.stop - span.start) / want))
+        x = x_values(chunk.step[span], chunk.wall_time[span], xmode, origin=origin)
+        y = chunk.value[span]
+        picked = minmax_downsample(x, y, share)
+        xs.append(x[picked])
+        ys.append(y[picked])
+        if weight > 0:
+            # the smoothed line keeps its own extremes: picked at the raw line's extremes it would look noisy
+            sm = smooth[span]
+            at = minmax_downsample(x, sm, share)
+            sxs.append(x[at])
+            sys_.append(sm[at])
+            raw_at.append(y[at])
+    empty = np.empty(0)
+    join = lambda parts: np.concatenate(parts) if parts else empty  # noqa: E731
     return TracePoints(
-        x=x[picked],
-        y=cols.value[picked],
-        x_smooth=None if at is None else x[at],
-        y_smooth=None if at is None else smooth[at],
-        y_raw_at_smooth=None if at is None else cols.value[at],
-        rows=len(cols),
+        x=join(xs) if xs else x_values(np.empty(0, np.int64), empty, xmode),
+        y=join(ys),
+        x_smooth=join(sxs) if weight > 0 else None,
+        y_smooth=join(sys_) if weight > 0 else None,
+        y_raw_at_smooth=join(raw_at) if weight > 0 else None,
+        rows=rows,
         ema=state,
         origin=origin,
-        last_step=int(cols.step[-1]) if len(cols) else None,
-        last_value=float(cols.value[-1]) if len(cols) else None,
+        last_step=last_step,
+        last_value=last_value,
     )
+
+
+def cols_slice(cols: ScalarColumns, a: int, b: int) -> ScalarColumns:
+    """Rows ``[a, b)`` of in-memory columns."""
+    return ScalarColumns(cols.step[a:b], cols.wall_time[a:b], cols.value[a:b])
 
 
 def extend_points(

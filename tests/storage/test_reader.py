@@ -78,6 +78,10 @@ def test_missing_names_are_explained(filled):
         ({"from_row": 45, "start": 0, "stop": 94}, [90, 92]),
         ({"start": 1000}, []),
         ({"from_row": 50}, []),
+        ({"from_row": 2, "to_row": 5}, [4, 6, 8]),
+        ({"to_row": 2}, [0, 2]),
+        ({"from_row": 3, "to_row": 3}, []),
+        ({"from_row": 1, "to_row": 10, "start": 10}, [10, 12, 14, 16, 18]),
     ],
 )
 def test_step_ranges_and_cursors(filled, kwargs, steps):
@@ -184,3 +188,18 @@ def test_read_many_in_one_open(filled):
     assert loss["step"].tolist() == [96, 98]
     assert missing is None
     assert hist.step.tolist() == [2]
+
+
+def test_row_spans_across_blocks_and_ragged_series(db_path):
+    with DatabaseWriter(db_path) as w:
+        w.append_many("r", "t", np.arange(4), np.arange(4))  # int block
+        w.append_many("r", "t", np.arange(4.0, 8.0), np.arange(4, 8))  # float block
+        for step in range(5):
+            w.append("r", "rag", np.arange(step + 1.0), step=step, ragged=True)
+    db = ploteries.open(db_path)
+    assert db.read("r", "t", from_row=3, to_row=6)["value"].tolist() == [3.0, 4.0, 5.0]
+    assert [len(v) for v in db.read("r", "rag", from_row=1, to_row=3).values] == [2, 3]
+    chunks = [db.read("r", "t", from_row=a, to_row=a + 3) for a in range(0, 8, 3)]
+    assert np.concatenate(chunks)["value"].tolist() == list(range(8))
+    spans = db.read_many([("r", "t", ""), ("r", "rag", "")], from_rows=[6, 0], to_rows=[None, 1])
+    assert spans[0]["step"].tolist() == [6, 7] and spans[1].step.tolist() == [0]

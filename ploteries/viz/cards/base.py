@@ -33,6 +33,7 @@ class CardContext:
     """Everything a card type needs to draw one card."""
 
     card_id: str
+    card_type: CardType
     definition: dict
     bound: dict[str, list[SeriesRef]]  # binding name -> visible series it matches
     library: Library
@@ -89,6 +90,7 @@ def read_series(
     *,
     stop: int | None = None,
     from_rows: Sequence[int] | None = None,
+    to_rows: Sequence[int | None] | None = None,
 ) -> list:
     """Read several series, one open per database; None where a series (or its database) is gone."""
     out: list = [None] * len(refs)
@@ -100,9 +102,10 @@ def read_series(
         if db is None:
             continue
         keys = [(refs[i].run, refs[i].tag, refs[i].part) for i in idx]
-        rows = None if from_rows is None else [from_rows[i] for i in idx]
+        firsts = None if from_rows is None else [from_rows[i] for i in idx]
+        ends = None if to_rows is None else [to_rows[i] for i in idx]
         try:
-            results = db.read_many(keys, stop=stop, from_rows=rows)
+            results = db.read_many(keys, stop=stop, from_rows=firsts, to_rows=ends)
         except (OSError, ValueError, KeyError):
             continue  # replaced or damaged meanwhile: the next refresh reports it
         for i, res in zip(idx, results):

@@ -17,9 +17,11 @@ import numpy as np
 from dash import Patch, dcc
 
 from ..scalar_traces import (
+    CHUNK_ROWS,
     DEFAULT_BUDGET,
     ScalarColumns,
     TracePoints,
+    cols_slice,
     extend_points,
     overview_points,
     scalar_columns,
@@ -135,6 +137,23 @@ def _style(definition: Mapping) -> dict:
     return {k: v for k, v in first.items() if k not in ("type", "x", "y", "name", "customdata", "mode")}
 
 
+def _chunk_reader(ctx: CardContext, ref, first: ScalarColumns, stop: int | None):
+    """``read_chunk`` for :func:`overview_points`: the first chunk is already read (with the other series)."""
+    db = ctx.library.database(ref.source)
+
+    def read_chunk(a: int, b: int) -> ScalarColumns:
+        if a == 0 and b <= CHUNK_ROWS:
+            return cols_slice(first, 0, b)
+        if db is None:
+            return cols_slice(first, 0, 0)
+        try:
+            return scalar_columns(db.read(ref.run, ref.tag, ref.part, from_row=a, to_row=b, stop=stop))
+        except (OSError, ValueError, KeyError):
+            return cols_slice(first, 0, 0)  # gone meanwhile: draw what was read; the next tick resends
+
+    return read_chunk
+
+
 class ScalarCard(CardType):
     """Lines of scalar series over step, relative or wall time."""
 
@@ -198,23 +217,27 @@ class ScalarCard(CardType):
         weight = self._smoothing(ctx)
         style = _style(ctx.definition)
         refs = ctx.series
-        records = read_series(ctx.library, refs, stop=settings.stop)
+        firsts = read_series(ctx.library, refs, stop=settings.stop, to_rows=[CHUNK_ROWS] * len(refs))
         data: list[dict] = []
         entries: list[dict] = []
         drawn: list[np.ndarray] = []
-        for ref, rec in zip(refs, records):
-            if rec is None:
+        for ref, first in zip(refs, firsts):
+            info = ctx.snapshot.info(ref.key)
+            if first is None or info is None:
                 continue
-            cols = scalar_columns(rec)
             pts = overview_points(
-                cols, weight=weight, xmode=settings.xmode, budget=self.budget, x_range=x_range
+                read_chunk=_chunk_reader(ctx, ref, scalar_columns(first), settings.stop),
+                n_rows=max(info.count, len(first)),
+                weight=weight,
+                xmode=settings.xmode,
+                budget=self.budget,
+                x_range=x_range,
             )
             traces = self._traces(ctx, ref, pts, style, weight > 0)
             first = len(data)
             data += traces
             drawn += [pts.y] + ([pts.y_smooth] if pts.y_smooth is not None else [])
-            info = ctx.snapshot.info(ref.key)
-            entry = client_state(info.fingerprint if info else "", pts.rows, pts.last_step, pts.last_value)
+            entry = client_state(info.fingerprint, pts.rows, pts.last_step, pts.last_value)
             entry.update(
                 key=list(ref.key),
                 ema=[pts.ema.last, pts.ema.n],

@@ -1,0 +1,241 @@
+"""Viewer benchmark: time from launch to the first scalar data served, and bytes sent, vs TensorBoard's server.
+
+The same data (TAGS tags x POINTS points, one run) is written as a ploteries database and as a TensorBoard event
+file. Then, for each viewer, measured from the moment the server process is launched:
+
+- ploteries: a headless Chromium opens the page; "first data" is when every card of the tab has its traces. The
+  bytes are the (compressed) bodies of the page's data callbacks; the static JS/CSS bundle is reported apart.
+- TensorBoard (``tensorboard --logdir``): its scalar data API is polled for every tag, as its front end does;
+  "first data" is when every tag returns points; "complete" is when every tag's last step is in (TensorBoard
+  samples 1,000 points per tag by default, so it never sends full resolution).
+
+Run: python bench/bench_viewer.py [--points 1000000] [--tags 10] [--timeout 900]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from ploteries.storage import DatabaseWriter
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def series(points: int, tag_index: int) -> np.ndarray:
+    x = np.arange(points)
+    return np.exp(-x / (points / 3)) + 0.05 * np.sin(x / (50 + tag_index)) + 0.01 * tag_index
+
+
+def write_ploteries(root: Path, tags: int, points: int) -> None:
+    (root / "run").mkdir(parents=True)
+    steps = np.arange(points)
+    with DatabaseWriter(root / "run" / "ploteries.h5") as w:
+        for t in range(tags):
+            w.append_many(
+                "run", f"bench/tag{t}", series(points, t), steps, 1.7e9 + steps * 0.01, kind="scalar"
+            )
+
+
+def _masked_crc(data: bytes) -> int:
+    import crc32c
+
+    crc = crc32c.crc32c(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def write_tensorboard(root: Path, tags: int, points: int) -> None:
+    """Event file records as torch's SummaryWriter writes them (simple_value scalars), framed as TFRecords."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+
+    (root / "run").mkdir(parents=True)
+    path = root / "run" / f"events.out.tfevents.{int(time.time())}.bench"
+    with open(path, "wb") as f:
+
+        def record(event) -> None:
+            data = event.SerializeToString()
+            head = struct.pack("<Q", len(data))
+            f.write(head + struct.pack("<I", _masked_crc(head)) + data + struct.pack("<I", _masked_crc(data)))
+
+        record(event_pb2.Event(wall_time=1.7e9, file_version="brain.Event:2"))
+        values = [series(points, t) for t in range(tags)]
+        event = event_pb2.Event()
+        value = event.summary.value.add()
+        for step in range(points):
+            event.step = step
+            event.wall_time = 1.7e9 + step * 0.01
+            for t in range(tags):
+                value.tag = f"bench/tag{t}"
+                value.simple_value = float(values[t][step])
+                record(event)
+        del summary_pb2
+
+
+def time_ploteries(root: Path, tags: int, browser) -> dict:
+    port = free_port()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ploteries.viz", str(root), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        proc.stdout.readline()  # the URL line: serving
+        t_serving = time.perf_counter() - t0
+        page = browser.new_page()
+        sizes = {"data": 0, "static": 0}
+        requests = []
+        served = []
+
+        def finished(r):
+            requests.append(r)
+            if "_dash-update-component" in r.url and "cards.children" in (r.post_data or ""):
+                served.append(time.perf_counter() - t0)
+
+        page.on("requestfinished", finished)
+        page.goto(f"http://127.0.0.1:{port}/")
+        count = """() => Array.from(document.querySelectorAll('.card .js-plotly-plot'))
+                       .filter(g => g.data && g.data.length && g.data[0].x.length > 0).length"""
+        while page.evaluate(count) < tags:
+            time.sleep(0.01)
+        t_first = time.perf_counter() - t0
+        points = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.card .js-plotly-plot')).map(g => g.data[0].x.length)"
+        )
+        for r in requests:
+            body = r.sizes()["responseBodySize"]
+            sizes["data" if "_dash-update-component" in r.url else "static"] += body
+        rss = int(Path(f"/proc/{proc.pid}/status").read_text().split("VmRSS:")[1].split()[0]) // 1024
+        page.close()
+        return {
+            "serving": t_serving,
+            "served": served[0],
+            "first": t_first,
+            "bytes": sizes,
+            "points": points,
+            "rss_mb": rss,
+        }
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def time_tensorboard(root: Path, tags: int, points: int, timeout: float) -> dict:
+    port = free_port()
+    exe = Path(sys.executable).with_name("tensorboard")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(exe), "--logdir", str(root), "--port", str(port), "--host", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    out = {"first": None, "complete": None, "bytes": 0, "points": 0}
+    try:
+        base = f"http://127.0.0.1:{port}/data/plugin/scalars/scalars?run=run&tag="
+        while time.perf_counter() - t0 < timeout:
+            try:
+                bodies = [
+                    urllib.request.urlopen(base + urllib.parse.quote(f"bench/tag{t}"), timeout=30).read()
+                    for t in range(tags)
+                ]
+            except OSError:
+                time.sleep(0.05)
+                continue
+            data = [json.loads(b) for b in bodies]
+            if all(data) and out["first"] is None:
+                out["first"] = time.perf_counter() - t0
+                out["bytes"] = sum(len(b) for b in bodies)
+                out["points"] = len(data[0])
+            if all(d and d[-1][1] == points - 1 for d in data):
+                out["complete"] = time.perf_counter() - t0
+                out["complete_points"] = len(data[0])
+                break
+            time.sleep(0.5)
+        rss = Path(f"/proc/{proc.pid}/status").read_text().split("VmRSS:")[1].split()[0]
+        out["rss_mb"] = int(rss) // 1024
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--tags", type=int, default=10)
+    ap.add_argument("--timeout", type=float, default=900, help="seconds to wait for TensorBoard")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        t = time.perf_counter()
+        write_ploteries(tmp / "ploteries", args.tags, args.points)
+        write_tensorboard(tmp / "tensorboard", args.tags, args.points)
+        print(
+            f"wrote {args.tags} tags x {args.points:,} points in both formats in {time.perf_counter() - t:.0f} s"
+        )
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+            ours = time_ploteries(tmp / "ploteries", args.tags, browser)
+            browser.close()
+        tb = time_tensorboard(tmp / "tensorboard", args.tags, args.points, args.timeout)
+    print(
+        f"ploteries: serving after {ours['serving']:.2f} s; first data served after {ours['served']:.2f} s; "
+        f"every card drawn in headless Chromium after {ours['first']:.2f} s"
+    )
+    print(
+        f"           data sent {ours['bytes']['data'] / 1e3:.0f} kB (compressed; static bundle {ours['bytes']['static'] / 1e6:.1f} MB, cached)"
+    )
+    print(
+        f"           points per trace {ours['points'][0]} (min/max of all {args.points:,}); server RSS {ours['rss_mb']} MB"
+    )
+    if tb["first"] is None:
+        print(f"TensorBoard: no data within {args.timeout:.0f} s")
+        return
+    print(
+        f"TensorBoard: first data after {tb['first']:.2f} s ({tb['points']} points per tag, {tb['bytes'] / 1e3:.0f} kB)"
+    )
+    if tb["complete"] is not None:
+        print(
+            f"             every tag up to its last step after {tb['complete']:.1f} s ({tb['complete_points']} sampled points per tag)"
+        )
+    else:
+        print(f"             not complete within {args.timeout:.0f} s")
+    print(f"             server RSS {tb['rss_mb']} MB")
+    print(f"ratio: first data {tb['first'] / ours['served']:.1f}x sooner with ploteries", end="")
+    if tb["complete"] is not None:
+        print(f"; complete view {tb['complete'] / ours['served']:.0f}x sooner")
+    else:
+        print()
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

@@ -1,0 +1,36 @@
+"""Ids and states of the page that card types' own callbacks use (see :meth:`CardType.register_callbacks`).
+
+A card type's callback that needs its card's context passes ``*VIEW_STATES`` as its last states and calls
+``app.viewer.card_context(card_id, *values)``::
+
+    @app.callback(Output(card_id("image-view", MATCH), "src"), Input(card_id("image-step", MATCH), "value"),
+                  *VIEW_STATES)
+    def show(step, *view):
+        ctx = app.viewer.card_context(dash.ctx.triggered_id["card"], *view)
+"""
+
+from __future__ import annotations
+
+from dash import State
+
+__all__ = ["VIEW_STATES", "card_id"]
+
+VIEW_STATES = [
+    State("settings", "data"),
+    State("tabs", "value"),
+    State("tag-filter", "value"),
+    State("run-filter", "value"),
+    State("runs", "value"),
+]
+"""The global settings and filters, in the order :meth:`Viewer.card_context` takes them."""
+
+
+def card_id(kind: str, card, **extra) -> dict:
+    """The pattern-matching id of a component of one card: ``{"type": kind, "card": card, ...}``.
+
+    Examples
+    --------
+    >>> card_id("card-graph", "auto/scalar/loss")
+    {'type': 'card-graph', 'card': 'auto/scalar/loss'}
+    """
+    return {"type": kind, "card": card, **extra}
