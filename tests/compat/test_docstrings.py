@@ -19,6 +19,8 @@ MODULES = [
     "ploteries.compat.graph",
     "ploteries.compat.text",
     "ploteries.compat.custom_scalars",
+    "ploteries.compat.runs",
+    "ploteries.compat.media",
 ]
 
 
