@@ -71,6 +71,10 @@ def _fast_scalar(value: Any) -> float:
     """``to_scalar`` with a shortcut for one-element torch tensors (CPU or CUDA): ``float(t)``."""
     if is_torch_tensor(value) and value.numel() == 1 and not value.is_complex():
         return float(value.detach() if value.requires_grad else value)
+    if value is None:
+        raise TypeError(
+            "scalar_value must be a real number, got None; pass the value to log, e.g. loss.item()"
+        )
     return to_scalar(value, "scalar_value")
 
 

@@ -21,6 +21,9 @@ MODULES = [
     "ploteries.compat.custom_scalars",
     "ploteries.compat.runs",
     "ploteries.compat.media",
+    "ploteries.compat.from_tensorboard",
+    "ploteries.testing.parity",
+    "ploteries.testing.dual",
 ]
 
 
