@@ -22,6 +22,7 @@ MODULES = [
     "ploteries.compat.runs",
     "ploteries.compat.media",
     "ploteries.compat.from_tensorboard",
+    "ploteries.compat.tfrecord",
     "ploteries.testing.parity",
     "ploteries.testing.dual",
 ]

@@ -304,3 +304,20 @@ def test_bad_input_errors(ploteries_dual_writer, method, args, tb_error, our_err
     w.assert_parity()  # nothing written by the failed call, nothing lost before it
     with ploteries.open(w.ploteries.database) as db:
         assert db.read("run", "kept")["value"].tolist() == [1.0, 2.0]
+
+
+# ------------------------------------------------------------------------------ ploteries import
+
+
+@pytest.mark.parametrize("log", CASES, ids=[c.__name__ for c in CASES])
+def test_import_matches_event_accumulator(tmp_path, log):
+    from torch.utils.tensorboard import SummaryWriter as TorchSummaryWriter
+
+    from ploteries.compat.tb_import import import_logdir
+    from ploteries.testing import assert_traces_equal
+
+    with TorchSummaryWriter(tmp_path / "tb" / "run") as w:
+        log(w)
+    report = import_logdir(tmp_path / "tb", tmp_path / "imported.h5")
+    assert report.runs and not report.problems
+    assert_traces_equal(read_tensorboard(tmp_path / "tb"), read_ploteries(tmp_path / "imported.h5"))
