@@ -19,6 +19,12 @@ MODULES = [
     "ploteries.compat.graph",
     "ploteries.compat.text",
     "ploteries.compat.custom_scalars",
+    "ploteries.compat.runs",
+    "ploteries.compat.media",
+    "ploteries.compat.from_tensorboard",
+    "ploteries.compat.tfrecord",
+    "ploteries.testing.parity",
+    "ploteries.testing.dual",
 ]
 
 
