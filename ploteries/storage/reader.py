@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .figures import FigureStore
 from .format import (
     Block,
     Catalog,
@@ -225,6 +226,22 @@ class Database:
                 lows += [b.step_min for b in e.blocks if b.step_min is not None]
                 highs += [b.step_max for b in e.blocks if b.step_max is not None]
         return (min(lows), max(highs)) if lows else None
+
+    @property
+    def figures(self) -> FigureStore:
+        """The figure definitions of this database: add, list, get, update, delete (see docs/figures.md).
+
+        Writing them is allowed on a read-only ``Database``: each change is its own locked transaction.
+
+        Examples
+        --------
+        >>> with ploteries.open("runs/db.h5") as db:                     # doctest: +SKIP
+        ...     db.figures.add(id="loss", series={"l": {"tag": "loss"}},
+        ...                    figure={"data": [{"x": "$l.step", "y": "$l.value", "name": "$run"}]})
+        ...     [d["id"] for d in db.figures.list()]
+        ['loss']
+        """
+        return FigureStore(self.path)
 
     def documents(self) -> dict:
         """Every stored document (JSON values, e.g. figure definitions), by name."""
