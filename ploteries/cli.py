@@ -13,6 +13,7 @@ import sys
 SUBCOMMANDS = {
     "ls": "ploteries.commands.ls",
     "export": "ploteries.commands.export",
+    "figures": "ploteries.commands.figures",
 }
 
 
