@@ -653,7 +653,8 @@ class FigureStore:
         changes : dict or callable
             A dict is deep-merged into the definition (JSON Merge Patch: objects merge, lists are replaced,
             null removes a key so its default applies); with ``replace=True`` it replaces the definition.
-            A callable gets the current definition and returns the new one.
+            A callable gets the current definition and returns the new one (runs inside the write lock:
+            keep it short).
         if_version : int, optional
             Fail (nothing written) unless the stored ``version`` is this one: an edit based on a stale copy.
         **fields
@@ -676,7 +677,7 @@ class FigureStore:
                     f"changes must be a dict (merged), a callable or None, got {type(changes).__name__}."
                 )
             if callable(changes):
-                wanted = changes(copy.deepcopy(base))
+                wanted = merge_patch(changes(copy.deepcopy(base)), fields)
             elif replace:
                 wanted = {**(changes or {}), **fields}
             else:

@@ -153,6 +153,7 @@ class Database:
     def __init__(self, path):
         self.path = Path(path)
         self._cached: Catalog | None = None
+        self._figures: FigureStore | None = None
         if journal_dir(self.path).is_dir():
             recover_quietly(self.path)
         self._catalog()  # fail now, with a clear message, on a missing, foreign or damaged file
@@ -241,7 +242,9 @@ class Database:
         ...     [d["id"] for d in db.figures.list()]
         ['loss']
         """
-        return FigureStore(self.path)
+        if self._figures is None:
+            self._figures = FigureStore(self.path)
+        return self._figures
 
     def documents(self) -> dict:
         """Every stored document (JSON values, e.g. figure definitions), by name."""

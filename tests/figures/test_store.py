@@ -30,6 +30,7 @@ def figs(sample_db):
 
 def test_add_get_list_contains_iter_len(figs, sample_db):
     assert isinstance(figs, FigureStore) and len(figs) == 0 and figs.list() == []
+    assert ploteries.open(sample_db).figures.path == sample_db
     before = time.time()
     stored = figs.add(loss_figure())
     assert stored["version"] == 1 and before <= stored["updated"] <= time.time()
@@ -98,8 +99,8 @@ def test_update_replace_and_callable(figs):
         "loss", {"series": {}, "figure": {"data": [{"type": "bar", "y": [1]}]}}, replace=True
     )
     assert replaced["tab"] is None and replaced["series"] == {} and replaced["version"] == 2
-    called = figs.update("loss", lambda d: {**d, "title": d["title"].upper()})
-    assert called["title"] == "LOSS" and called["version"] == 3
+    called = figs.update("loss", lambda d: {**d, "title": d["title"].upper()}, tab="t2")
+    assert (called["title"], called["tab"], called["version"]) == ("LOSS", "t2", 3)
 
 
 def test_update_errors_write_nothing(figs):
