@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     "ls": "ploteries.commands.ls",
     "export": "ploteries.commands.export",
     "serve": "ploteries.commands.serve",
+    "figures": "ploteries.commands.figures",
     "import": "ploteries.commands.import_tb",
 }
 

@@ -6,7 +6,8 @@ See docs/format.md for the layout and docs/kinds.md for what each kind of series
 
 from .discovery import find_databases, scan_databases
 from .errors import NotADatabaseError, PloteriesError, WriterClosedError
-from .maintenance import delete_run, purge_run, rename_run, update_document
+from .figures import DefinitionError, FigureNotFoundError, FigureStore, validate_definition
+from .maintenance import delete_run, purge_run, rename_run, update_document, update_documents
 from .reader import Database, RaggedRecords, Record, SeriesInfo, open
 from .recovery import recover
 from .schema import (
@@ -24,6 +25,9 @@ __all__ = [
     "HIST_STATS_DTYPE",
     "Database",
     "DatabaseWriter",
+    "DefinitionError",
+    "FigureNotFoundError",
+    "FigureStore",
     "NotADatabaseError",
     "PloteriesError",
     "RaggedRecords",
@@ -42,4 +46,6 @@ __all__ = [
     "scan_databases",
     "text_to_array",
     "update_document",
+    "update_documents",
+    "validate_definition",
 ]

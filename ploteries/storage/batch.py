@@ -147,7 +147,9 @@ def value_groups(ps: PendingSeries):
         steps = np.concatenate([c.steps for c in group])
         walls = np.concatenate([c.walls for c in group])
         if all(c.values.shape[1:] == first.shape[1:] for c in group):
-            values = np.concatenate([c.values for c in group]) if len(group) > 1 else first
+            # dtype= keeps a non-native byte order (numpy would canonicalize '>U1' to '<U1', and opaque
+            # blocks store the bytes as they are)
+            values = np.concatenate([c.values for c in group], dtype=first.dtype) if len(group) > 1 else first
         else:
             values = [c.values[i] for c in group for i in range(len(c))]
         yield first.dtype, steps, walls, values
@@ -177,7 +179,7 @@ def _write_group(group, entry: SeriesEntry, dtype: np.dtype, steps, walls, value
         entry.blocks.append(block)
     if block.layout == "fixed":
         if stacked is None:
-            stacked = np.stack(values) if len(values) > 1 else values[0][np.newaxis]
+            stacked = np.stack(values, dtype=dtype) if len(values) > 1 else values[0][np.newaxis]
         append_fixed(group[block.name], block, steps, walls, stacked)
     else:
         if stacked is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from .format import read_fixed_steps, read_ragged_steps, truncate_block, write_transaction
@@ -65,20 +66,45 @@ def rename_run(path: Path, old: str, new: str) -> None:
         catalog.rekey()
 
 
-def update_document(path: Path, name: str, update) -> object:
+def update_document(path: Path, name: str, update, *, create: bool = True) -> object:
     """Atomically replace document ``name`` by ``update(current)`` (current is None when absent).
 
     Documents are small JSON values kept in the catalog (figure definitions live here). Returns the new value;
-    ``update`` returning None deletes the document.
+    ``update`` returning None deletes the document. ``create=False`` raises ``FileNotFoundError`` instead of
+    creating a missing database.
     """
     check_name(name, "name")
-    with write_transaction(path) as (_, catalog):
-        value = update(catalog.documents.get(name))
+
+    def one(documents: dict) -> dict:
+        value = update(documents.get(name))
         if value is None:
-            catalog.documents.pop(name, None)
+            documents.pop(name, None)
         else:
-            catalog.documents[name] = value
-    return value
+            documents[name] = value
+        return documents
+
+    return update_documents(path, one, create=create).get(name)
 
 
-__all__ = ["purge_run", "delete_run", "rename_run", "update_document"]
+def update_documents(path: Path, update, *, create: bool = True) -> dict:
+    """Atomically replace every document by ``update(documents)`` (a copy of the ``{name: value}`` dict).
+
+    Several documents change in one transaction, or none: if ``update`` raises, nothing is written.
+    Returns the new documents.
+
+    Examples
+    --------
+    >>> update_documents("runs/db.h5", lambda docs: {**docs, "note": {"text": "hi"}})  # doctest: +SKIP
+    {'note': {'text': 'hi'}}
+    """
+    if not create and not Path(path).exists():
+        raise FileNotFoundError(2, f"no ploteries database at {path}; check the path.")
+    with write_transaction(path, create=create) as (_, catalog):
+        documents = update(copy.deepcopy(catalog.documents))
+        if not isinstance(documents, dict):
+            raise TypeError(f"update must return a dict of documents, got {type(documents).__name__}.")
+        catalog.documents = documents
+    return copy.deepcopy(documents)
+
+
+__all__ = ["purge_run", "delete_run", "rename_run", "update_document", "update_documents"]

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .figures import FigureStore
 from .format import (
     Block,
     Catalog,
@@ -152,6 +153,7 @@ class Database:
     def __init__(self, path):
         self.path = Path(path)
         self._cached: Catalog | None = None
+        self._figures: FigureStore | None = None
         if journal_dir(self.path).is_dir():
             recover_quietly(self.path)
         self._catalog()  # fail now, with a clear message, on a missing, foreign or damaged file
@@ -225,6 +227,24 @@ class Database:
                 lows += [b.step_min for b in e.blocks if b.step_min is not None]
                 highs += [b.step_max for b in e.blocks if b.step_max is not None]
         return (min(lows), max(highs)) if lows else None
+
+    @property
+    def figures(self) -> FigureStore:
+        """The figure definitions of this database: add, list, get, update, delete (see docs/figures.md).
+
+        Writing them is allowed on a read-only ``Database``: each change is its own locked transaction.
+
+        Examples
+        --------
+        >>> with ploteries.open("runs/db.h5") as db:                     # doctest: +SKIP
+        ...     db.figures.add(id="loss", series={"l": {"tag": "loss"}},
+        ...                    figure={"data": [{"x": "$l.step", "y": "$l.value", "name": "$run"}]})
+        ...     [d["id"] for d in db.figures.list()]
+        ['loss']
+        """
+        if self._figures is None:
+            self._figures = FigureStore(self.path)
+        return self._figures
 
     def documents(self) -> dict:
         """Every stored document (JSON values, e.g. figure definitions), by name."""

@@ -129,3 +129,15 @@ def test_record_arrays_round_trip_and_fields_are_readable(db_path, ragged):
     assert got[0].value.dtype == rec
     assert got[0].value["nested"]["b"].tolist() == ["é", "ü", "ß"]
     assert got[1].value["pos"].tolist() == [[1, 2], [3, 4]]
+
+
+@pytest.mark.parametrize("dtype", [">U1", ">f8", "<U2", [("a", ">i4"), ("b", ">U1")]])
+def test_non_native_byte_orders_survive_batching(tmp_path, dtype):
+    """Records batched into one transaction keep their byte order (np.stack would canonicalize it)."""
+    path = tmp_path / "db.h5"
+    values = [np.zeros((), dtype), np.ones((), dtype), np.zeros(2, dtype), np.ones(3, dtype)]
+    with DatabaseWriter(path) as w:
+        for step, value in enumerate(values):
+            w.append("r", "t", value, step=step)
+    got = ploteries.open(path).read_records("r", "t").values
+    assert all(same_bits(g, v) for g, v in zip(got, values)), (got, values)
