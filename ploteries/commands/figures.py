@@ -426,8 +426,33 @@ def dump(definition: dict, as_yaml: bool) -> str:
     return json.dumps(definition, indent=2, ensure_ascii=False) + "\n"
 
 
+def default_card(database, fid: str) -> dict | None:
+    """The viewer's default card ``auto/<card>/<tag>`` of a database, as a definition to copy (or None)."""
+    from ploteries.viz.cards import load_card_types
+    from ploteries.viz.library import Library
+    from ploteries.viz.page import all_definitions
+
+    types = load_card_types()
+    for definition in all_definitions(Library([database]).refresh(), types):
+        if definition.get("id") == fid:
+            return definition
+    return None
+
+
 def run_show(args) -> int:
-    sys.stdout.write(dump(_store(args.database).get(args.id), args.yaml))
+    store = _store(args.database)
+    if args.id.startswith("auto/") and args.id not in store:
+        definition = default_card(args.database, args.id)
+        if definition is None:
+            store.get(args.id)  # raises, naming the stored ids
+        sys.stdout.write(dump(definition, args.yaml))
+        print(
+            f"# {args.id} is the viewer's default card: to customise it, save this, give it an id of your own "
+            "and `ploteries figures add DB FILE`.",
+            file=sys.stderr,
+        )
+        return 0
+    sys.stdout.write(dump(store.get(args.id), args.yaml))
     return 0
 
 

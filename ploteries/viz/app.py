@@ -106,7 +106,8 @@ class Viewer:
         try:
             content = card.render(self.context(model, snapshot, settings, colors))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            return card_frame(model, error_body(f"cannot draw this card: {exc}"), {}, downloads=False)
+            reason = str(exc).split("\n\n")[0][:600]  # plotly's errors go on to list every valid property
+            return card_frame(model, error_body(f"cannot draw this card: {reason}"), {}, downloads=False)
         downloads = type(card).export is not CardType.export
         return card_frame(model, content.body, content.state, downloads=downloads)
 

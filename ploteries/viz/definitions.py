@@ -7,9 +7,10 @@ type, its tab and the series it binds. The default card of a tag is the same kin
 
 from __future__ import annotations
 
-import fnmatch
 import glob
 from collections.abc import Iterable, Mapping, Sequence
+
+from ploteries.storage.figures import match_series, tab_of_definition
 
 from .library import SeriesRef, Snapshot
 from .services.tags import tab_of, tag_sort_key
@@ -28,7 +29,7 @@ AUTO_PREFIX = "auto/"
 DOCUMENT_PREFIX = "figure/"
 
 
-def auto_definition(card: str, tag: str, *, kind: str | None = None, template: Mapping | None = None) -> dict:
+def auto_definition(card: str, tag: str, *, template: Mapping | None = None) -> dict:
     """The default card of one tag: every run's series of that tag, in the tag's tab.
 
     Examples
@@ -44,7 +45,7 @@ def auto_definition(card: str, tag: str, *, kind: str | None = None, template: M
         "title": tag,
         "tab": tab_of(tag),
         "card": card,
-        "series": {"y": {"run": "*", "tag": glob.escape(tag), "part": "", "kind": kind}},
+        "series": {"y": {"run": "*", "tag": glob.escape(tag), "part": ""}},
         "figure": dict(template) if template is not None else {"data": [], "layout": {}},
         "options": {},
     }
@@ -77,7 +78,7 @@ def main_series(refs: Iterable[SeriesRef]) -> dict[str, str]:
 
 
 def bind(binding: Mapping, refs: Sequence[SeriesRef]) -> list[SeriesRef]:
-    """The series a binding matches: run and tag globs, exact part (and kind, if the binding names one).
+    """The series a binding matches (run and tag globs, exact part), in run order.
 
     Examples
     --------
@@ -86,19 +87,7 @@ def bind(binding: Mapping, refs: Sequence[SeriesRef]) -> list[SeriesRef]:
     >>> [(s.run, s.tag) for s in bind({"run": "r2", "tag": "*"}, refs)]
     [('r2', 'x'), ('r2', 'y')]
     """
-    run_glob = binding.get("run") or "*"
-    tag_glob = binding.get("tag") or "*"
-    part = binding.get("part") or ""
-    kind = binding.get("kind")
-    found = [
-        r
-        for r in refs
-        if r.part == part
-        and (kind is None or r.kind == kind)
-        and fnmatch.fnmatchcase(r.run, run_glob)
-        and fnmatch.fnmatchcase(r.tag, tag_glob)
-    ]
-    return sorted(found, key=lambda r: (tag_sort_key(r.tag), r.source, r.run))
+    return match_series(binding, refs)
 
 
 def definition_tab(definition: Mapping) -> str:
@@ -108,18 +97,13 @@ def definition_tab(definition: Mapping) -> str:
     --------
     >>> definition_tab({"series": {"a": {"tag": "loss/*"}}})
     'loss'
-    >>> definition_tab({"tab": "mine", "series": {}})
-    'mine'
+    >>> definition_tab({"tab": "mine", "series": {}}), definition_tab({"series": {"a": {"tag": "*"}}})
+    ('mine', 'custom')
     """
-    tab = definition.get("tab")
-    if isinstance(tab, str) and tab:
-        return tab
-    for binding in (definition.get("series") or {}).values():
-        tag = binding.get("tag") if isinstance(binding, Mapping) else None
-        if isinstance(tag, str) and tag:
-            tab = tab_of(tag)
-            return tab if tab and not any(c in tab for c in "*?[") else "custom"
-    return "custom"
+    try:
+        return tab_of_definition(definition) or "custom"
+    except (KeyError, TypeError, AttributeError):
+        return "custom"
 
 
 def tabs_of(definitions: Iterable[Mapping]) -> list[str]:

@@ -10,6 +10,8 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from ploteries.storage.figures import strip_store_keys, validate_definition
+
 from .cards import CardType, card_for_kind
 from .definitions import bind, definition_tab, main_series, stored_definitions, tabs_of
 from .library import SeriesRef, Snapshot
@@ -58,9 +60,19 @@ def visible_series(
     return out
 
 
+def checked_definition(definition: dict, types: Mapping[str, CardType]) -> dict:
+    """A stored definition validated (defaults filled), or kept as it is with the reason in ``_error``."""
+    extra = {k: v for k, v in definition.items() if k.startswith("_")}
+    body = strip_store_keys({k: v for k, v in definition.items() if not k.startswith("_")})
+    try:
+        return {**validate_definition(body, cards=tuple(types)), **extra}
+    except (ValueError, TypeError) as exc:
+        return {**definition, "_error": f"invalid figure definition: {exc}"}
+
+
 def all_definitions(snapshot: Snapshot, types: Mapping[str, CardType]) -> list[dict]:
     """Stored figure definitions first, then the default card of every tag that has a card type."""
-    defs = stored_definitions(snapshot)
+    defs = [checked_definition(d, types) for d in stored_definitions(snapshot)]
     for tag, kind in main_series(snapshot.series).items():
         card = card_for_kind(dict(types), kind)
         if card is not None:
@@ -105,8 +117,8 @@ def card_models(
             continue
         if not _tag_matches(regex, d, bound):
             continue
-        error = None
-        if card is None:
+        error = d.get("_error")
+        if error is None and card is None:
             error = f"unknown card type {d.get('card')!r}; known: {sorted(types)}"
         out.append(CardModel(fid, d, card, bound, error))
     return out

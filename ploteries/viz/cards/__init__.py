@@ -1,7 +1,7 @@
 """Card types: the built-in ones, and those installed packages register under the ``ploteries.cards`` entry points.
 
 >>> sorted(builtin_card_types())[:1]
-['scalar']
+['plotly']
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import importlib.metadata
 import warnings
 
 from .base import CardContent, CardContext, CardType, CardUpdate
+from .plotly import PlotlyCard
 from .scalar import ScalarCard
 
 __all__ = [
@@ -28,7 +29,7 @@ ENTRY_POINT_GROUP = "ploteries.cards"
 
 def builtin_card_types() -> dict[str, CardType]:
     """The card types that ship with ploteries, by name."""
-    return {card.name: card for card in (ScalarCard(),)}
+    return {card.name: card for card in (ScalarCard(), PlotlyCard())}
 
 
 def load_card_types() -> dict[str, CardType]:

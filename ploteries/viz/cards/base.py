@@ -122,7 +122,7 @@ class CardType:
 
     def default_definition(self, tag: str, kind: str) -> dict:
         """The default card of a tag of one of :attr:`kinds`."""
-        return auto_definition(self.name, tag, kind=kind)
+        return auto_definition(self.name, tag)
 
     def render(self, ctx: CardContext) -> CardContent:
         raise NotImplementedError

@@ -101,7 +101,7 @@ class ViewerPage:
             title,
         )
 
-    def wait_for(self, predicate, timeout: float = 10.0, interval: float = 0.1):
+    def wait_for(self, predicate, timeout: float = 20.0, interval: float = 0.1):
         """Poll ``predicate()`` until it returns a truthy value; returns it, or fails with the last value."""
         deadline = time.monotonic() + timeout
         value = None
