@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from dash import dcc
 
 from ploteries.storage.figures import (
     expand_traces,
@@ -27,7 +26,7 @@ from ..services.downsampling import minmax_downsample
 from ..services.smoothing import smooth_ema
 from ..services.xaxis import x_title
 from .base import CardContent, CardContext, CardType, CardUpdate, deep_merge
-from .scalar import GRAPH_CONFIG, base_layout
+from .scalar import base_layout, graph_body
 
 __all__ = ["PlotlyCard", "line_columns", "series_state"]
 
@@ -163,13 +162,7 @@ class PlotlyCard(CardType):
 
     def render(self, ctx: CardContext) -> CardContent:
         figure = self.figure(ctx)
-        body = dcc.Graph(
-            id={"type": "card-graph", "card": ctx.card_id},
-            figure=figure,
-            config=GRAPH_CONFIG,
-            className="card-graph",
-            style={"height": "300px"},
-        )
+        body = graph_body(ctx.card_id, figure, height=300)
         return CardContent(
             body=body, state={"card": self.name, "sig": ctx.settings.signature, "series": series_state(ctx)}
         )

@@ -33,7 +33,7 @@ from ..services.smoothing import EmaState
 from ..services.xaxis import x_title
 from .base import CardContent, CardContext, CardType, CardUpdate, deep_merge, read_series
 
-__all__ = ["GRAPH_CONFIG", "ScalarCard", "base_layout", "json_x", "json_y", "parse_x_range"]
+__all__ = ["GRAPH_CONFIG", "ScalarCard", "base_layout", "graph_body", "json_x", "json_y", "parse_x_range"]
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -63,6 +63,17 @@ def json_y(y: np.ndarray) -> np.ndarray:
     if finite.size and (finite.max() > 1e38 or (finite[finite > 0].min(initial=1.0) < 1e-37)):
         return y
     return y.astype(np.float32)
+
+
+def graph_body(card_id: str, figure: dict, *, height: int = 270) -> dcc.Graph:
+    """The body of a graph card: the graph the shared refresh callback updates (``{"type": "card-graph"}``)."""
+    return dcc.Graph(
+        id={"type": "card-graph", "card": card_id},
+        figure=figure,
+        config=GRAPH_CONFIG,
+        className="card-graph",
+        style={"height": f"{height}px"},
+    )
 
 
 def parse_x_range(relayout: Mapping, xmode: str) -> tuple[Any, Any] | None | bool:
@@ -263,13 +274,7 @@ class ScalarCard(CardType):
             else [str(v) if isinstance(v, np.datetime64) else v for v in x_range],
             "series": entries,
         }
-        body = dcc.Graph(
-            id={"type": "card-graph", "card": ctx.card_id},
-            figure=figure,
-            config=GRAPH_CONFIG,
-            className="card-graph",
-            style={"height": "270px"},
-        )
+        body = graph_body(ctx.card_id, figure, height=270)
         return CardContent(body=body, state=state)
 
     # ------------------------------------------------------------------------------------------ updates
