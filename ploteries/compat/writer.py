@@ -164,6 +164,7 @@ class SummaryWriter:
         self._default_step: int | None = None
         self._default_walltime: float | None = None
         self._scalar_meta: set = set()
+        self._meta_sent: dict = {}
         self._scalars_runs: dict = {}
         self._warned_steps = False
         self._open_lock = threading.Lock()
@@ -255,6 +256,11 @@ class SummaryWriter:
         wall = self._wall(walltime)
         db = self._db or self._open()
         run = self.run if run is None else run
+        if meta is not None:  # series meta is merged and kept: send it again only when it changes
+            if self._meta_sent.get((run, tag)) == meta:
+                meta = None
+            else:
+                self._meta_sent[(run, tag)] = meta
         for part, value in parts.items():
             db.append(run, tag, value, step, wall, kind=kind, part=part, ragged=ragged, meta=meta)
 
