@@ -1,7 +1,8 @@
 """compat benchmarks: ploteries' SummaryWriter vs torch's, and ``ploteries import`` vs EventAccumulator.
 
 Per-call costs are medians over repeats, both writers measured in the same run:
-1. add_scalar with a Python float and with a 0-d tensor (goal: 20x faster than torch)
+1. add_scalar with a Python float and with a 0-d tensor (goal: 20x faster than torch), and the storage
+   call underneath it alone (``DatabaseWriter.append_scalar``: what the facade cannot go below)
 2. add_histogram of 10k values and add_image of a 3x64x64 float image (goal: 3x faster)
 3. close() after 100k scalars (goal: under 1 s)
 4. importing a TensorBoard log of scalars vs loading it with EventAccumulator (size guidance 0)
@@ -23,6 +24,7 @@ from torch.utils.tensorboard import SummaryWriter as TorchWriter
 from ploteries.compat import SummaryWriter
 from ploteries.compat.tb_import import import_logdir
 from ploteries.compat.tfrecord import record_bytes
+from ploteries.storage import DatabaseWriter
 
 
 def per_call(fn, calls: int, repeats: int = 5) -> float:
@@ -54,6 +56,10 @@ def bench_calls(root: Path) -> list[tuple[str, float, float, float]]:
         rows.append((name, t_ours, t_torch, goal))
     ours.close()
     theirs.close()
+    raw = DatabaseWriter(root / "raw.h5")
+    t_raw = per_call(lambda i: raw.append_scalar("r", "loss", 0.5, i), 20_000)
+    raw.close()
+    rows.append(("storage append_scalar alone", t_raw, rows[0][2], 0.0))
     return rows
 
 
