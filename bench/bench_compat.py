@@ -1,6 +1,6 @@
 """compat benchmarks: ploteries' SummaryWriter vs torch's, and ``ploteries import`` vs EventAccumulator.
 
-Per-call costs are medians over repeats, both writers measured in the same run:
+Per-call costs: the fastest of several batches, the writers taking turns batch by batch in the same run:
 1. add_scalar with a Python float and with a 0-d tensor (goal: 20x faster than torch), and the storage
    call underneath it alone (``DatabaseWriter.append_scalar``: what the facade cannot go below)
 2. add_histogram of 10k values and add_image of a 3x64x64 float image (goal: 3x faster)
@@ -13,7 +13,6 @@ Run: python bench/bench_compat.py [--scalars 100000] [--import-events 200000]
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -27,39 +26,45 @@ from ploteries.compat.tfrecord import record_bytes
 from ploteries.storage import DatabaseWriter
 
 
-def per_call(fn, calls: int, repeats: int = 5) -> float:
-    """Median seconds per call of ``fn(i)`` over ``repeats`` batches of ``calls``."""
-    times = []
+def per_call(fns: list, calls: int, repeats: int = 9) -> list[float]:
+    """Seconds per call of each ``fn(i)``: the fastest of ``repeats`` batches of ``calls``.
+
+    The functions take turns batch by batch, so a burst of load from other processes hits them alike; the
+    fastest batch is the least disturbed estimate of each one's own cost.
+    """
+    best = [float("inf")] * len(fns)
     for r in range(repeats):
-        t0 = time.perf_counter()
-        for i in range(calls):
-            fn(r * calls + i)
-        times.append((time.perf_counter() - t0) / calls)
-    return statistics.median(times)
+        for k, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            for i in range(r * calls, (r + 1) * calls):
+                fn(i)
+            best[k] = min(best[k], (time.perf_counter() - t0) / calls)
+    return best
 
 
 def bench_calls(root: Path) -> list[tuple[str, float, float, float]]:
     ours, theirs = SummaryWriter(root / "ours"), TorchWriter(str(root / "torch"))
+    raw = DatabaseWriter(root / "raw.h5")
     zero_d = torch.tensor(0.5)
     values = torch.randn(10_000, generator=torch.Generator().manual_seed(0))
     image = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(1))
     cases = [
-        ("add_scalar(float)", lambda w: lambda i: w.add_scalar("loss", 0.5, i), 20_000, 20.0),
-        ("add_scalar(0-d tensor)", lambda w: lambda i: w.add_scalar("loss_t", zero_d, i), 20_000, 20.0),
-        ("add_histogram(10k values)", lambda w: lambda i: w.add_histogram("h", values, i), 100, 3.0),
-        ("add_image(3x64x64 float)", lambda w: lambda i: w.add_image("img", image, i), 100, 3.0),
+        ("add_scalar(float)", lambda w: lambda i: w.add_scalar("loss", 0.5, i), 5_000, 20.0),
+        ("add_scalar(0-d tensor)", lambda w: lambda i: w.add_scalar("loss_t", zero_d, i), 5_000, 20.0),
+        ("add_histogram(10k values)", lambda w: lambda i: w.add_histogram("h", values, i), 50, 3.0),
+        ("add_image(3x64x64 float)", lambda w: lambda i: w.add_image("img", image, i), 50, 3.0),
     ]
     rows = []
     for name, make, calls, goal in cases:
-        t_ours = per_call(make(ours), calls)
-        t_torch = per_call(make(theirs), calls)
-        rows.append((name, t_ours, t_torch, goal))
-    ours.close()
-    theirs.close()
-    raw = DatabaseWriter(root / "raw.h5")
-    t_raw = per_call(lambda i: raw.append_scalar("r", "loss", 0.5, i), 20_000)
-    raw.close()
-    rows.append(("storage append_scalar alone", t_raw, rows[0][2], 0.0))
+        fns = [make(ours), make(theirs)]
+        if name == "add_scalar(float)":
+            fns.append(lambda i: raw.append_scalar("r", "loss", 0.5, i))
+        times = per_call(fns, calls)
+        rows.append((name, times[0], times[1], goal))
+        if len(times) == 3:
+            rows.append(("  storage append_scalar alone", times[2], times[1], 0.0))
+    for w in (ours, theirs, raw):
+        w.close()
     return rows
 
 
@@ -120,10 +125,12 @@ def main() -> None:
         print(f"{'per call':28s} {'ploteries':>11s} {'torch':>11s} {'speed-up':>9s}  goal")
         for name, t_ours, t_torch, goal in bench_calls(root):
             ratio = t_torch / t_ours
-            verdict = "met" if ratio >= goal else "NOT met"
-            print(
-                f"{name:28s} {t_ours * 1e6:9.1f}us {t_torch * 1e6:9.1f}us {ratio:8.1f}x  >= {goal:g}x: {verdict}"
+            verdict = (
+                (f">= {goal:g}x: " + ("met" if ratio >= goal else "NOT met"))
+                if goal
+                else "(floor of the above)"
             )
+            print(f"{name:28s} {t_ours * 1e6:9.1f}us {t_torch * 1e6:9.1f}us {ratio:8.1f}x  {verdict}")
         c_ours, c_torch = bench_close(root, args.scalars)
         verdict = "met" if c_ours < 1.0 else "NOT met"
         print(
