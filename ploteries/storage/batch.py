@@ -147,7 +147,11 @@ def value_groups(ps: PendingSeries):
         steps = np.concatenate([c.steps for c in group])
         walls = np.concatenate([c.walls for c in group])
         if all(c.values.shape[1:] == first.shape[1:] for c in group):
-            values = np.concatenate([c.values for c in group]) if len(group) > 1 else first
+            if len(group) > 1:  # into an array of the exact dtype: concatenate alone makes byte order native
+                values = np.empty((sum(len(c) for c in group), *first.shape[1:]), first.dtype)
+                np.concatenate([c.values for c in group], out=values)
+            else:
+                values = first
         else:
             values = [c.values[i] for c in group for i in range(len(c))]
         yield first.dtype, steps, walls, values

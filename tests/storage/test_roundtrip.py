@@ -129,3 +129,25 @@ def test_record_arrays_round_trip_and_fields_are_readable(db_path, ragged):
     assert got[0].value.dtype == rec
     assert got[0].value["nested"]["b"].tolist() == ["é", "ü", "ß"]
     assert got[1].value["pos"].tolist() == [[1, 2], [3, 4]]
+
+
+@pytest.mark.parametrize(
+    "dtype, items",
+    [
+        (">U1", ["", "0"]),
+        (">U3", ["ab", "xyz"]),
+        (">f8", [0.5, 1.5]),
+        (">i4", [1, -2]),
+        ([("a", ">U2"), ("b", ">f4")], [("", 0.0), ("xy", 1.5)]),
+    ],
+)
+def test_non_native_byte_order_kept_across_merged_records(tmp_path, dtype, items):
+    """Records of one batch are concatenated before the commit: their byte order must survive."""
+    values = [np.array(v, dtype) for v in items]
+    w = DatabaseWriter(tmp_path / "db.h5")
+    for step, value in enumerate(values):
+        w.append("r", "t", value, step)
+    w.close()
+    back = ploteries.open(tmp_path / "db.h5").read_records("r", "t").values
+    for got, want in zip(back, values):
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
