@@ -89,8 +89,10 @@ class _Run:
     """Records of one run gathered in memory, in TensorBoard's reading order, then written at once."""
 
     def __init__(self, event_pb2):
-        self.event_pb2 = event_pb2
+        self.parse = event_pb2.Event.FromString
+        self.start = event_pb2.SessionLog.START
         self.series: dict[tuple[str, str], _Series] = {}
+        self.scalars: dict[str, _Series] = {}  # tags of plain (simple_value, no plugin) scalars
         self.plugins: dict[str, tuple[str, bytes]] = {}
         self.hparams: list = []
         self.records = 0
@@ -107,16 +109,23 @@ class _Run:
         self.records += 1
 
     def event(self, data) -> None:
-        event = self.event_pb2.Event.FromString(data)
+        event = self.parse(data)
         step, wall = event.step, event.wall_time
-        which = event.WhichOneof("what")
-        if which == "summary":
+        if event.HasField("summary"):
+            scalars = self.scalars
             for value in event.summary.value:
-                self._value(value, step, wall)
-        elif which == "session_log" and event.session_log.status == self.event_pb2.SessionLog.START:
+                s = scalars.get(value.tag)
+                if s is not None and value.HasField("simple_value"):  # the hot path: a known plain scalar
+                    s.steps.append(step)
+                    s.walls.append(wall)
+                    s.values.append(value.simple_value)
+                    self.records += 1
+                else:
+                    self._value(value, step, wall)
+        elif event.HasField("session_log") and event.session_log.status == self.start:
             for s in self.series.values():
                 s.purge(step)
-        elif which == "graph_def":
+        elif event.HasField("graph_def"):
             from tensorboard.compat.proto import graph_pb2
 
             from ploteries.compat.graph import graph_to_dict
@@ -130,7 +139,8 @@ class _Run:
             plugin = value.metadata.plugin_data
             self.plugins[tag] = (plugin.plugin_name, plugin.content)
         if value.WhichOneof("value") == "simple_value" and tag not in self.plugins:
-            self.add(tag, "", "scalar", step, wall, value.simple_value)  # the hot path: a plain float
+            self.add(tag, "", "scalar", step, wall, value.simple_value)
+            self.scalars[tag] = self.series[(tag, "")]
             return
         name, content = self.plugins.get(tag, ("", b""))
         item = convert_value(value, name, content)

@@ -89,25 +89,28 @@ def iter_records(
         buf = f.read()
     view = memoryview(buf)
     pos, end = 0, len(buf)
-    crc = masked_crc32c if verify else None
+    unpack_length, unpack_crc = _LENGTH.unpack_from, _CRC.unpack_from
+    crc = crc32c_function() if verify else None
     while pos < end:
         if pos + 12 > end:
             if report is not None:
                 report.truncated = True
             return
-        (length,) = _LENGTH.unpack_from(buf, pos)
-        stop = pos + 12 + length + 4
+        (length,) = unpack_length(buf, pos)
+        stop = pos + 16 + length
         if stop > end:
             if report is not None:
                 report.truncated = True
             return
-        data = view[pos + 12 : pos + 12 + length]
-        if crc is not None and (
-            _CRC.unpack_from(buf, pos + 8)[0] != crc(view[pos : pos + 8])
-            or _CRC.unpack_from(buf, stop - 4)[0] != crc(data)
-        ):
-            if report is not None:
-                report.corrupt_at = pos
-            return
+        data = view[pos + 12 : stop - 4]
+        if crc is not None:
+            a, b = crc(view[pos : pos + 8]), crc(data)
+            if (
+                unpack_crc(buf, pos + 8)[0] != ((a >> 15 | a << 17) + _MASK_DELTA) & 0xFFFFFFFF
+                or unpack_crc(buf, stop - 4)[0] != ((b >> 15 | b << 17) + _MASK_DELTA) & 0xFFFFFFFF
+            ):
+                if report is not None:
+                    report.corrupt_at = pos
+                return
         yield data
         pos = stop

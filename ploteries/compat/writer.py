@@ -67,10 +67,17 @@ def _check_tag(tag: Any, argname: str = "tag") -> str:
     return tag
 
 
+_TENSOR_TYPES: set[type] = set()  # torch tensor classes seen so far (checked without importing torch)
+
+
 def _fast_scalar(value: Any) -> float:
     """``to_scalar`` with a shortcut for one-element torch tensors (CPU or CUDA): ``float(t)``."""
-    if is_torch_tensor(value) and value.numel() == 1 and not value.is_complex():
-        return float(value.detach() if value.requires_grad else value)
+    cls = type(value)
+    if cls in _TENSOR_TYPES or (is_torch_tensor(value) and not _TENSOR_TYPES.add(cls)):
+        try:
+            return float(value.detach() if value.requires_grad else value)
+        except (TypeError, ValueError, RuntimeError):
+            pass  # several elements, complex, meta device...: to_scalar says what is wrong
     if value is None:
         raise TypeError(
             "scalar_value must be a real number, got None; pass the value to log, e.g. loss.item()"
@@ -157,10 +164,12 @@ class SummaryWriter:
         self._default_step: int | None = None
         self._default_walltime: float | None = None
         self._scalar_meta: set = set()
+        self._meta_sent: dict = {}
         self._scalars_runs: dict = {}
         self._warned_steps = False
         self._open_lock = threading.Lock()
         self._db: DatabaseWriter | None = None
+        self._append_scalar = None  # the open writer's append_scalar (the hot path skips a lookup)
         os.makedirs(self.log_dir, exist_ok=True)
         self.database.parent.mkdir(parents=True, exist_ok=True)
         self._open()
@@ -177,6 +186,7 @@ class SummaryWriter:
                         db.purge(name, self.purge_step)
                     self.purge_step = None  # as torch: only the first opening purges
                 self._db = db
+                self._append_scalar = db.append_scalar
             return self._db
 
     def _run_family(self, db: DatabaseWriter) -> list[str]:
@@ -246,6 +256,11 @@ class SummaryWriter:
         wall = self._wall(walltime)
         db = self._db or self._open()
         run = self.run if run is None else run
+        if meta is not None:  # series meta is merged and kept: send it again only when it changes
+            if self._meta_sent.get((run, tag)) == meta:
+                meta = None
+            else:
+                self._meta_sent[(run, tag)] = meta
         for part, value in parts.items():
             db.append(run, tag, value, step, wall, kind=kind, part=part, ragged=ragged, meta=meta)
 
@@ -287,13 +302,13 @@ class SummaryWriter:
             global_step = self._step(global_step)
         if type(tag) is not str:
             tag = _check_tag(tag)
-        if walltime is None:
-            walltime = self._default_walltime
-        db = self._db or self._open()
-        db.append_scalar(self.run, tag, scalar_value, global_step, walltime)
+        append = self._append_scalar or self._open().append_scalar
+        append(
+            self.run, tag, scalar_value, global_step, self._default_walltime if walltime is None else walltime
+        )
         if (display_name or summary_description) and tag not in self._scalar_meta:
             meta = {"display_name": str(display_name), "description": str(summary_description)}
-            db.set_meta(self.run, tag, meta, kind="scalar")
+            self._open().set_meta(self.run, tag, meta, kind="scalar")
             self._scalar_meta.add(tag)
 
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None) -> None:
@@ -636,7 +651,7 @@ class SummaryWriter:
     def close(self) -> None:
         """Commit everything and leave a single file. Logging again later reopens the writer (as torch)."""
         with self._open_lock:
-            db, self._db = self._db, None
+            db, self._db, self._append_scalar = self._db, None, None
         if db is not None:
             db.close()
 

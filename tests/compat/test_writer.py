@@ -395,3 +395,25 @@ def test_compat_writer_without_torch(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "r")], check=True, cwd=root, env=env)
     assert read(tmp_path / "r" / "ploteries.h5", "r", "a")["value"].tolist() == [1.0]
+
+
+def test_add_onnx_graph_without_onnx(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    w = SummaryWriter(tmp_path / "r")
+    with pytest.raises(
+        ImportError, match=r"add_onnx_graph/graph_from_onnx needs the onnx package: pip install onnx"
+    ):
+        w.add_onnx_graph(tmp_path / "model.onnx")
+    w.close()
+
+
+def test_graph_record(tmp_path):
+    torch = pytest.importorskip("torch")
+    w = SummaryWriter(tmp_path / "r")
+    w.add_graph(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU()), torch.zeros(1, 3))
+    w.close()
+    with ploteries.open(w.database) as db:
+        (record,) = db.read_records("r", "_graph_")
+        assert db.info("r", "_graph_").kind == "graph"
+    ops = [n["op"] for n in ploteries.storage.array_to_json(record.value)["nodes"]]
+    assert "aten::linear" in ops and "aten::relu" in ops and record.step == 0

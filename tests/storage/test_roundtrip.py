@@ -141,3 +141,25 @@ def test_non_native_byte_orders_survive_batching(tmp_path, dtype):
             w.append("r", "t", value, step=step)
     got = ploteries.open(path).read_records("r", "t").values
     assert all(same_bits(g, v) for g, v in zip(got, values)), (got, values)
+
+
+@pytest.mark.parametrize(
+    "dtype, items",
+    [
+        (">U1", ["", "0"]),
+        (">U3", ["ab", "xyz"]),
+        (">f8", [0.5, 1.5]),
+        (">i4", [1, -2]),
+        ([("a", ">U2"), ("b", ">f4")], [("", 0.0), ("xy", 1.5)]),
+    ],
+)
+def test_non_native_byte_order_kept_across_merged_records(tmp_path, dtype, items):
+    """Records of one batch are concatenated before the commit: their byte order must survive."""
+    values = [np.array(v, dtype) for v in items]
+    w = DatabaseWriter(tmp_path / "db.h5")
+    for step, value in enumerate(values):
+        w.append("r", "t", value, step)
+    w.close()
+    back = ploteries.open(tmp_path / "db.h5").read_records("r", "t").values
+    for got, want in zip(back, values):
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
