@@ -22,6 +22,7 @@ from .cards import CardContext, CardType, load_card_types
 from .ids import VIEW_STATES
 from .layout import card_frame, database_list, error_body, page_layout, run_options
 from .library import Library, Snapshot
+from .media import register_media_routes
 from .page import PAGE_SIZE, CardModel, all_definitions, card_models, page_tabs, visible_series
 from .services.export import series_to_csv, series_to_json
 from .services.tags import compile_filter, run_colors
@@ -141,6 +142,7 @@ def create_app(
     )
     app.layout = page_layout([str(r) for r in library.roots], reload_interval)
     app.viewer = viewer  # for tests and plug-ins
+    register_media_routes(app.server, library)  # /media/...: images, sound, video and media files
     filters = VIEW_STATES[1:]
 
     @app.callback(
