@@ -191,16 +191,17 @@ def create_app(
                     figures[graph_ids.index(cid)] = update.figure
                 if update.state is not None:
                     new_states[state_ids.index(cid)] = update.state
-        rng = snapshot.step_range() or (0, 0)
+        low, high = snapshot.step_range() or (0, 0)
+        low = min(low, high - 1)  # one step only: the slider still needs a range, and stays at its end (live)
         at_live = settings.step is None and (slider is None or slider_max is None or slider >= slider_max)
-        value = rng[1] if at_live else no_update
+        value = high if at_live else no_update
         text, cls = _status(settings, bool(pause))
         return (
             snapshot.version if snapshot.version != version else no_update,
             figures,
             new_states,
-            rng[0],
-            max(rng[1], rng[0] + 1),
+            low,
+            high,
             value,
             text,
             cls,

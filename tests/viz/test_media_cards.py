@@ -88,8 +88,10 @@ def test_rewind_caps_the_steps_and_holds_still(lib):
     state = ctx.card_type.render(ctx).state
     assert state["steps"] == [0, 10]
     assert ctx.card_type.refresh(ctx, state, live=True) is None
-    children, top, index, label = ctx.card_type.blocks(ctx, state, None)
-    assert (top, index, label) == (1, 1, "step 10 · 2 of 2")
+    children, top, index, label, bar = ctx.card_type.blocks(ctx, state, None)
+    assert (top, index, label, bar) == (1, 1, "step 10 · 2 of 2", "media-step")
+    state = ctx.card_type.render(contexts(lib, ViewSettings(step=5))["notes"]).state
+    assert ctx.card_type.blocks(ctx, state, None)[1:] == (0, 0, "step 0 · 1 of 1", "media-step single")
 
 
 def test_step_picking():

@@ -211,8 +211,11 @@ class SteppedCard(CardType):
             className="media-run",
         )
 
-    def blocks(self, ctx: CardContext, state: Mapping, pick: int | None) -> tuple[list, int, int, str]:
-        """The run blocks at the picked step: ``(children, slider max, slider index, step label)``."""
+    def blocks(self, ctx: CardContext, state: Mapping, pick: int | None) -> tuple[list, int, int, str, str]:
+        """The run blocks at the picked step: ``(children, slider max, slider index, step label, bar class)``.
+
+        The slider is hidden while there is a single step to show.
+        """
         steps = _int_list(state.get("steps")) or []
         step = pick_step(steps, pick)
         children = [b for e in state.get("runs") or [] if (b := self._block(ctx, e, step)) is not None]
@@ -220,11 +223,12 @@ class SteppedCard(CardType):
             children = [html.Div(f"no {self.what} to show", className="media-missing")]
         index = steps.index(step) if step is not None else 0
         label = f"step {step} · {index + 1} of {len(steps)}" if step is not None else "no steps"
-        return children, max(len(steps) - 1, 0), index, label
+        bar = "media-step" if len(steps) > 1 else "media-step single"
+        return children, max(len(steps) - 1, 0), index, label, bar
 
     def render(self, ctx: CardContext) -> CardContent:
         state = self.scan(ctx)
-        children, top, index, label = self.blocks(ctx, state, None)
+        children, top, index, label, bar_class = self.blocks(ctx, state, None)
         cid, n = ctx.card_id, self.name
         slider = dcc.Slider(
             id=card_id(f"{n}-step", cid),
@@ -242,7 +246,8 @@ class SteppedCard(CardType):
                 html.Div(slider, className="media-step-box"),
                 html.Span(label, id=card_id(f"{n}-step-label", cid), className="media-step-label"),
             ],
-            className="media-step",
+            id=card_id(f"{n}-step-bar", cid),
+            className=bar_class,
         )
         body = html.Div(
             [
@@ -280,6 +285,7 @@ class SteppedCard(CardType):
             Output(card_id(f"{n}-step", MATCH), "max"),
             Output(card_id(f"{n}-step", MATCH), "value"),
             Output(card_id(f"{n}-step-label", MATCH), "children"),
+            Output(card_id(f"{n}-step-bar", MATCH), "className"),
             Input(card_id("card-state", MATCH), "data"),
             Input(card_id(f"{n}-pick", MATCH), "data"),
             *VIEW_STATES,
@@ -288,6 +294,6 @@ class SteppedCard(CardType):
         def draw(state, picked, *view):
             context = app.viewer.card_context(dash.ctx.triggered_id["card"], *view)
             if context is None or not isinstance(state, Mapping):
-                return no_update, no_update, no_update, no_update
+                return (no_update,) * 5
             picked = picked if isinstance(picked, int) and not isinstance(picked, bool) else None
             return self.blocks(context, state, picked)
