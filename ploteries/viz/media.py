@@ -5,6 +5,7 @@ Routes on the Dash app's Flask server (``app.server``)::
     /media/image/<token>.png   an image record (pixels in the database, or its media file), transformed
     /media/audio/<token>.wav   an audio record as 16-bit PCM WAV at its sample rate
     /media/video/<token>.gif   a video record as an animated GIF at its fps (its media file when it has one)
+    /media/frame/<token>.png?f=N   frame N of a video record, exact pixels, as PNG
     /media/file/<recorded path>?db=<source>   a media file a database records (see media_files.py)
 
 A *token* names a record: base64url of the JSON ``[source, run, tag, part, row]``. The query's ``v`` is the
@@ -102,7 +103,7 @@ def record_url(route: str, key, row: int, fingerprint: str, transform: ImageTran
     >>> record_url("audio", ("a.h5", "r", "tone", ""), 0, "x:1:0")
     '/media/audio/WyJhLmg1IiwiciIsInRvbmUiLCIiLDBd.wav?v=607ed9c65f09'
     """
-    ext = {"image": "png", "audio": "wav", "video": "gif"}[route]
+    ext = {"image": "png", "audio": "wav", "video": "gif", "frame": "png"}[route]
     token = encode_token([*key, int(row)])
     url = f"/media/{route}/{token}.{ext}?v={fingerprint_digest(fingerprint)}"
     if transform is not None and not transform.identity:
@@ -287,6 +288,27 @@ def _video_gif(library: Library, key, row: int) -> tuple[bytes, str]:
         raise MediaError(str(exc)) from None
 
 
+def _video_frame_png(library: Library, key, row: int, frame: int) -> tuple[bytes, str]:
+    record, fp = read_record(library, key, row)
+    if key[3] == "file":
+        found = lookup_file(library, key[0], _recorded_path(record.value))
+        if not found.found:
+            raise MediaError(f"video file {found.error}")
+        with Image.open(found.path) as gif:
+            if not 0 <= frame < getattr(gif, "n_frames", 1):
+                raise MediaError(f"no frame {frame} in this video")
+            gif.seek(frame)
+            pixels = np.asarray(gif.convert("RGB"))
+    else:
+        frames = np.asarray(record.value)
+        if frames.dtype != np.uint8 or frames.ndim != 4:
+            raise MediaError(f"not a video: {frames.dtype} {frames.shape}")
+        if not 0 <= frame < len(frames):
+            raise MediaError(f"no frame {frame} in this video")
+        pixels = frames[frame]
+    return png_bytes(pixels), fp
+
+
 # ------------------------------------------------------------------------------------------------ routes
 
 
@@ -308,6 +330,7 @@ def register_media_routes(server, library: Library, cache: MediaCache | None = N
         response = flask.Response(payload, mimetype=mimetype)
         current = args.get("v") == fingerprint_digest(fp)
         response.headers["Cache-Control"] = IMMUTABLE if current else "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
         response.set_etag(hashlib.blake2b(repr(cache_key).encode() + fp.encode(), digest_size=10).hexdigest())
         return response.make_conditional(flask.request)
 
@@ -347,17 +370,30 @@ def register_media_routes(server, library: Library, cache: MediaCache | None = N
     media_audio = record_route("audio", "wav", "audio/wav", _audio_wav)
     media_video = record_route("video", "gif", "image/gif", _video_gif)
 
+    @server.route("/media/frame/<token>.png")
+    def media_frame(token):
+        try:
+            key, row, fp = record(token)
+            frame = int(flask.request.args.get("f", "0"))
+        except (MediaError, ValueError) as exc:
+            return not_found(str(exc))
+        return answer(
+            lambda: _video_frame_png(library, key, row, frame), "image/png", ("frame", key, row, fp, frame)
+        )
+
     @server.route("/media/file/<path:recorded>")
     def media_file(recorded):
         source = flask.request.args.get("db", "")
         found = lookup_file(library, source, recorded)
         if not found.found:
             return not_found(f"media file {found.error}")
-        return flask.send_file(
+        response = flask.send_file(  # Cache-Control: no-cache, revalidated by ETag / Last-Modified
             found.path, mimetype=MEDIA_TYPES[found.path.suffix.lower()], conditional=True, etag=True
         )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
-    ours = {f.__name__ for f in (media_image, media_audio, media_video, media_file)}
+    ours = {f.__name__ for f in (media_image, media_audio, media_video, media_frame, media_file)}
 
     @server.before_request
     def media_only():  # anything else under /media/ (e.g. //etc/passwd) is no page of the app either

@@ -83,6 +83,18 @@ def test_video_is_served_as_a_gif_with_every_frame_at_its_fps(client, stored):
     assert gif.info["duration"] == 200
 
 
+def test_video_frames_are_served_one_by_one_as_exact_png(client, stored, media_tree):
+    c, lib = client
+    for f in range(4):
+        got = np.asarray(Image.open(io.BytesIO(c.get(url(lib, "frame", "clip", 1) + f"&f={f}").data)))
+        np.testing.assert_array_equal(got, stored.videos[10][f])
+    assert c.get(url(lib, "frame", "clip", 1) + "&f=4").status_code == 404
+    assert c.get(url(lib, "frame", "clip", 1) + "&f=x").status_code == 404
+    c, lib = client_for(media_tree.root)
+    got = np.asarray(Image.open(io.BytesIO(c.get(url(lib, "frame", "clip", 1, part="file") + "&f=2").data)))
+    np.testing.assert_array_equal(got, media_tree.videos[1][2])
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -111,6 +123,12 @@ def test_media_files_are_served_and_traversal_is_refused(media_tree, tmp_path):
     c, lib = client_for(media_tree.root)
     ok = c.get(file_url("exp/ploteries.h5", "media/exp/img_rgb/1_0.png"))
     assert ok.status_code == 200 and ok.mimetype == "image/png"
+    assert ok.headers["Cache-Control"] == "no-cache" and ok.headers["X-Content-Type-Options"] == "nosniff"
+    again = c.get(
+        file_url("exp/ploteries.h5", "media/exp/img_rgb/1_0.png"),
+        headers={"If-None-Match": ok.headers["ETag"]},
+    )
+    assert again.status_code == 304
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(ok.data))), media_tree.images[1])
     for bad in [
         "/media/file/../../secret.png?db=exp/ploteries.h5",

@@ -40,7 +40,7 @@ class AudioCard(SteppedCard):
         except (TypeError, ValueError):
             return None
 
-    def content(self, ctx: CardContext, ref: SeriesRef, row: int, step: int):
+    def content(self, ctx: CardContext, ref: SeriesRef, row: int, step: int, view):
         record, fp = read_record(ctx.library, ref.key, row)
         n = int(np.asarray(record.value).size)
         player = html.Audio(

@@ -180,7 +180,7 @@ class ImageCard(SteppedCard):
             )
         ]
 
-    def content(self, ctx: CardContext, ref: SeriesRef, row: int, step: int):
+    def content(self, ctx: CardContext, ref: SeriesRef, row: int, step: int, view):
         transform = self.transform(ctx)
         key = ref.key
         record, fp = read_record(ctx.library, key, row)

@@ -93,6 +93,9 @@ class SteppedCard(CardType):
     """Base of the cards that show one record per run at a step chosen with the card's own slider."""
 
     uses_graph = False
+    view_inputs: ClassVar[dict[str, tuple[str, Any]]] = {}
+    """Controls of the card that change how blocks are drawn: ``{suffix: (property, default)}`` for the
+    components ``<name>-<suffix>``; their values reach :meth:`content` as ``view``."""
     file_part: ClassVar[str | None] = None  # the part holding a media file's path instead of the value
     what: ClassVar[str] = "record"  # what one record is called in messages
 
@@ -181,12 +184,14 @@ class SteppedCard(CardType):
     def runs_class(self) -> str:
         return "media-runs"
 
-    def content(self, ctx: CardContext, ref: SeriesRef, row: int, step: int) -> tuple[Any, str]:
+    def content(
+        self, ctx: CardContext, ref: SeriesRef, row: int, step: int, view: Mapping
+    ) -> tuple[Any, str]:
         """One run's block for its record ``row`` (logged at ``step``): the body, and extra words for the
-        block's heading (after the run's name and step)."""
+        block's heading (after the run's name and step). ``view`` holds the :attr:`view_inputs` values."""
         raise NotImplementedError
 
-    def _block(self, ctx: CardContext, entry: Mapping, step: int | None) -> html.Div | None:
+    def _block(self, ctx: CardContext, entry: Mapping, step: int | None, view: Mapping) -> html.Div | None:
         key = tuple(entry.get("key") or ())
         info = ctx.snapshot.info(key)
         if info is None:
@@ -201,7 +206,7 @@ class SteppedCard(CardType):
         else:
             head.append(html.Span(f"step {row_steps[row]}", className="media-run-step"))
             try:
-                body, extra = self.content(ctx, ref, row, row_steps[row])
+                body, extra = self.content(ctx, ref, row, row_steps[row], view)
             except (MediaError, OSError, ValueError, KeyError, TypeError) as exc:
                 body, extra = html.Div(f"cannot show this {self.what}: {exc}", className="card-error"), ""
             if extra:
@@ -211,14 +216,18 @@ class SteppedCard(CardType):
             className="media-run",
         )
 
-    def blocks(self, ctx: CardContext, state: Mapping, pick: int | None) -> tuple[list, int, int, str, str]:
+    def blocks(
+        self, ctx: CardContext, state: Mapping, pick: int | None, view: Mapping | None = None
+    ) -> tuple[list, int, int, str, str]:
         """The run blocks at the picked step: ``(children, slider max, slider index, step label, bar class)``.
 
         The slider is hidden while there is a single step to show.
         """
         steps = _int_list(state.get("steps")) or []
         step = pick_step(steps, pick)
-        children = [b for e in state.get("runs") or [] if (b := self._block(ctx, e, step)) is not None]
+        view = {k: default for k, (_, default) in self.view_inputs.items()} | dict(view or {})
+        runs = state.get("runs") or []
+        children = [b for e in runs if (b := self._block(ctx, e, step, view)) is not None]
         if not children:
             children = [html.Div(f"no {self.what} to show", className="media-missing")]
         index = steps.index(step) if step is not None else 0
@@ -288,12 +297,15 @@ class SteppedCard(CardType):
             Output(card_id(f"{n}-step-bar", MATCH), "className"),
             Input(card_id("card-state", MATCH), "data"),
             Input(card_id(f"{n}-pick", MATCH), "data"),
+            *[Input(card_id(f"{n}-{k}", MATCH), prop) for k, (prop, _) in self.view_inputs.items()],
             *VIEW_STATES,
             prevent_initial_call=True,
         )
-        def draw(state, picked, *view):
+        def draw(state, picked, *values):
+            names = list(self.view_inputs)
+            options, view = dict(zip(names, values[: len(names)])), values[len(names) :]
             context = app.viewer.card_context(dash.ctx.triggered_id["card"], *view)
             if context is None or not isinstance(state, Mapping):
                 return (no_update,) * 5
             picked = picked if isinstance(picked, int) and not isinstance(picked, bool) else None
-            return self.blocks(context, state, picked)
+            return self.blocks(context, state, picked, options)

@@ -42,7 +42,7 @@ class TextCard(SteppedCard):
     kinds = ("text",)
     what = "text"
 
-    def content(self, ctx: CardContext, ref: SeriesRef, row: int, step: int):
+    def content(self, ctx: CardContext, ref: SeriesRef, row: int, step: int, view):
         record, _ = read_record(ctx.library, ref.key, row)
         text, cut = shown_text(array_to_text(np.asarray(record.value)))
         parts = [dcc.Markdown(text, className="markdown", dangerously_allow_html=False, link_target="_blank")]

@@ -204,6 +204,15 @@ def test_video_plays_every_logged_frame(start_viewer, open_page, stored):
     assert gif.info["duration"] == 200  # 5 fps
     assert "4 frames · 16×12 · 5 fps" in card(page, "clip").inner_text()
     page.screenshot("media-video")
+    card(page, "clip").get_by_label("Frames").check()  # one frame at a time, exact pixels
+    frame_img = card(page, "clip").locator(".media-img")
+    page.wait_for(lambda: "/media/frame/" in (frame_img.get_attribute("src") or ""))
+    np.testing.assert_array_equal(pixels(page, frame_img.get_attribute("src")), stored.videos[20][0])
+    press_on(page, card(page, "clip").locator(".media-frames [role=slider]"), "End")
+    page.wait_for(lambda: frame_img.get_attribute("src").endswith("&f=3"))
+    assert "frame 4 of 4" in card(page, "clip").locator(".media-frames").inner_text()
+    np.testing.assert_array_equal(pixels(page, frame_img.get_attribute("src")), stored.videos[20][3])
+    page.screenshot("media-video-frames")
 
 
 def test_a_matplotlib_figure_is_shown_as_logged(start_viewer, open_page, tmp_path):
