@@ -194,7 +194,8 @@ def create_app(
         low, high = snapshot.step_range() or (0, 0)
         low = min(low, high - 1)  # one step only: the slider still needs a range, and stays at its end (live)
         at_live = settings.step is None and (slider is None or slider_max is None or slider >= slider_max)
-        value = high if at_live else no_update
+        # only a move: resending the same value would undo a rewind made while this tick was in flight
+        value = high if at_live and slider != high else no_update
         text, cls = _status(settings, bool(pause))
         return (
             snapshot.version if snapshot.version != version else no_update,
