@@ -138,13 +138,16 @@ def test_new_steps_extend_the_slider_and_keep_a_chosen_step(start_viewer, open_p
     page.wait_for(lambda: step_label(page, "img/rgb") == "step 10 · 2 of 2")
     with SummaryWriter(str(stored.root / "exp")) as w:
         w.add_image("img/rgb", image(30), 30, dataformats="HWC")
-    page.wait_for(lambda: step_label(page, "img/rgb") == "step 30 · 3 of 3")  # at the latest: follows
-    page.wait_for(lambda: np.array_equal(pixels(page, shown_images(page, "img/rgb")[0]["src"]), image(30)))
+    live = 20.0  # seconds: a write, a poll and a redraw, on a busy machine
+    page.wait_for(lambda: step_label(page, "img/rgb") == "step 30 · 3 of 3", live)  # at the latest: follows
+    page.wait_for(
+        lambda: np.array_equal(pixels(page, shown_images(page, "img/rgb")[0]["src"]), image(30)), live
+    )
     press_on(page, step_thumb(page, "img/rgb"), "Home")
     page.wait_for(lambda: step_label(page, "img/rgb") == "step 0 · 1 of 3")
     with SummaryWriter(str(stored.root / "exp")) as w:
         w.add_image("img/rgb", image(40), 40, dataformats="HWC")
-    page.wait_for(lambda: step_thumb(page, "img/rgb").get_attribute("aria-valuemax") == "3")
+    page.wait_for(lambda: step_thumb(page, "img/rgb").get_attribute("aria-valuemax") == "3", live)
     assert step_label(page, "img/rgb") == "step 0 · 1 of 4"  # the chosen step stays
     np.testing.assert_array_equal(pixels(page, shown_images(page, "img/rgb")[0]["src"]), stored.images[0])
 
