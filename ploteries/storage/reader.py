@@ -279,7 +279,8 @@ class Database:
         to_row : int, optional
             Stop before committed record ``to_row`` (with ``from_row``: read a series in chunks of rows).
         fields : sequence of str, optional
-            Read only these of ``step``, ``wall_time``, ``value`` (fixed-shape series only).
+            Read only these of ``step``, ``wall_time``, ``value``. Without ``value`` only the index columns
+            are read, for ragged series too (a viewer listing the steps of a series of images).
 
         Returns
         -------
@@ -319,6 +320,8 @@ class Database:
 
     def _read_entry(self, h5, entry: SeriesEntry, start, stop, rows: tuple[int, int | None], fields):
         group = h5["series"][entry.id]
+        if fields is not None and "value" not in fields:
+            return self._read_index(group, entry, start, stop, rows, list(fields))
         common = _promotable(entry.blocks)
         if common is None:
             return self._read_ragged(group, entry, start, stop, rows)
@@ -394,6 +397,28 @@ class Database:
                 raise ValueError(f"fields must be among 'step', 'wall_time', 'value'; got {sorted(unknown)}.")
             out = np.require(out[fields], requirements="C") if len(fields) > 1 else out[fields[0]]
         return out
+
+    def _read_index(self, group, entry, start, stop, row_span, fields: list[str]) -> np.ndarray:
+        """Only the ``step`` / ``wall_time`` columns of the selected rows (values are not read)."""
+        unknown = set(fields) - {"step", "wall_time"}
+        if unknown or not fields:
+            raise ValueError(f"fields must be among 'step', 'wall_time', 'value'; got {sorted(unknown)}.")
+        out_dtype = np.dtype([("step", "<i8"), ("wall_time", "<f8")])
+        parts = []
+        for block, node, rows in self._block_rows(group, entry, start, stop, row_span):
+            if len(rows) == 0:
+                continue
+            lo, hi = int(rows[0]), int(rows[-1]) + 1
+            table = node if block.layout == "fixed" else node["index"]
+            cols = table.fields(["step", "wall_time"])[lo:hi]
+            parts.append(cols[rows - lo] if hi - lo != len(rows) else cols)
+        out = np.empty(sum(len(p) for p in parts), out_dtype)
+        pos = 0
+        for p in parts:
+            out["step"][pos : pos + len(p)] = p["step"]
+            out["wall_time"][pos : pos + len(p)] = p["wall_time"]
+            pos += len(p)
+        return np.require(out[fields], requirements="C") if len(fields) > 1 else out[fields[0]].copy()
 
     def _read_ragged(self, group, entry, start, stop, row_span) -> RaggedRecords:
         steps, walls, values = [], [], []

@@ -22,6 +22,7 @@ from .cards import CardContext, CardType, load_card_types
 from .ids import VIEW_STATES
 from .layout import card_frame, database_list, error_body, page_layout, run_options
 from .library import Library, Snapshot
+from .media import register_media_routes
 from .page import PAGE_SIZE, CardModel, all_definitions, card_models, page_tabs, visible_series
 from .services.export import series_to_csv, series_to_json
 from .services.tags import compile_filter, run_colors
@@ -142,6 +143,7 @@ def create_app(
     )
     app.layout = page_layout([str(r) for r in library.roots], reload_interval)
     app.viewer = viewer  # for tests and plug-ins
+    register_media_routes(app.server, library)  # /media/...: images, sound, video and media files
     filters = VIEW_STATES[1:]
 
     @app.callback(
@@ -190,16 +192,18 @@ def create_app(
                     figures[graph_ids.index(cid)] = update.figure
                 if update.state is not None:
                     new_states[state_ids.index(cid)] = update.state
-        rng = snapshot.step_range() or (0, 0)
+        low, high = snapshot.step_range() or (0, 0)
+        low = min(low, high - 1)  # one step only: the slider still needs a range, and stays at its end (live)
         at_live = settings.step is None and (slider is None or slider_max is None or slider >= slider_max)
-        value = rng[1] if at_live else no_update
+        # only a move: resending the same value would undo a rewind made while this tick was in flight
+        value = high if at_live and slider != high else no_update
         text, cls = _status(settings, bool(pause))
         return (
             snapshot.version if snapshot.version != version else no_update,
             figures,
             new_states,
-            rng[0],
-            max(rng[1], rng[0] + 1),
+            low,
+            high,
             value,
             text,
             cls,

@@ -26,6 +26,9 @@ __all__ = [
 ]
 
 AUTO_PREFIX = "auto/"
+MAIN_PARTS = {"image": ("", "file"), "video": ("", "file")}
+"""Parts that carry a tag's main value, per kind (default ``""``): media written with ``media_dir=`` keep
+their file's path in part ``file`` instead of the pixels in part ``""``."""
 DOCUMENT_PREFIX = "figure/"
 
 
@@ -52,9 +55,10 @@ def auto_definition(card: str, tag: str, *, template: Mapping | None = None) -> 
 
 
 def main_series(refs: Iterable[SeriesRef]) -> dict[str, str]:
-    """``{tag: kind}`` of the series that carry a tag's main value (part ``""``), in natural tag order.
+    """``{tag: kind}`` of the series that carry a tag's main value, in natural tag order.
 
-    A tag logged with several kinds (in different runs) takes the most common one.
+    The main value is part ``""``, or a part of :data:`MAIN_PARTS` (an image's ``file``). A tag logged with
+    several kinds (in different runs) takes the most common one.
 
     Examples
     --------
@@ -62,13 +66,16 @@ def main_series(refs: Iterable[SeriesRef]) -> dict[str, str]:
     >>> from types import SimpleNamespace as NS
     >>> refs = [SeriesRef("a", NS(run="r", tag="t2", part="", kind="scalar")),
     ...         SeriesRef("a", NS(run="r", tag="t10", part="", kind="histogram")),
-    ...         SeriesRef("a", NS(run="r", tag="t10", part="stats", kind="histogram"))]
+    ...         SeriesRef("a", NS(run="r", tag="t10", part="stats", kind="histogram")),
+    ...         SeriesRef("a", NS(run="r", tag="img", part="file", kind="image"))]
     >>> main_series(refs)
-    {'t2': 'scalar', 't10': 'histogram'}
+    {'img': 'image', 't2': 'scalar', 't10': 'histogram'}
     """
     counts: dict[str, dict[str, int]] = {}
+    seen: set = set()
     for ref in refs:
-        if ref.part == "":
+        if ref.part in MAIN_PARTS.get(ref.kind, ("",)) and (ref.source, ref.run, ref.tag) not in seen:
+            seen.add((ref.source, ref.run, ref.tag))
             kinds = counts.setdefault(ref.tag, {})
             kinds[ref.kind] = kinds.get(ref.kind, 0) + 1
     return {

@@ -100,6 +100,21 @@ def test_fields_and_unsorted_steps(filled):
         db.read("exp/1", "loss", fields=("nope",))
 
 
+def test_index_fields_read_steps_without_values_for_ragged_series_too(filled):
+    db = ploteries.open(filled)
+    assert db.read("exp/2", "hist", fields=("step",)).tolist() == [1, 2]
+    cols = db.read("exp/2", "hist", fields=("step", "wall_time"), from_row=1)
+    assert cols.dtype.names == ("step", "wall_time") and cols["step"].tolist() == [2]
+    assert db.read("exp/1", "loss", fields=("step",), stop=6).tolist() == [0, 2, 4]
+    assert db.read("exp/1", "unsorted", fields=("step",), start=4).tolist() == [5, 9]
+    assert db.read_many([("exp/2", "hist", ""), ("exp/1", "nope", "")], fields=("step",))[0].tolist() == [
+        1,
+        2,
+    ]
+    with pytest.raises(ValueError, match="fields must be among"):
+        db.read("exp/2", "hist", fields=("wall",))
+
+
 def test_ragged_and_structured_parts(filled):
     db = ploteries.open(filled)
     hist = db.read("exp/2", "hist")

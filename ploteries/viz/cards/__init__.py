@@ -1,7 +1,7 @@
 """Card types: the built-in ones, and those installed packages register under the ``ploteries.cards`` entry points.
 
->>> sorted(builtin_card_types())[:1]
-['plotly']
+>>> "scalar" in builtin_card_types()
+True
 """
 
 from __future__ import annotations
@@ -9,9 +9,13 @@ from __future__ import annotations
 import importlib.metadata
 import warnings
 
+from .audio import AudioCard
 from .base import CardContent, CardContext, CardType, CardUpdate
+from .image import ImageCard
 from .plotly import PlotlyCard
 from .scalar import ScalarCard
+from .text import TextCard
+from .video import VideoCard
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -29,7 +33,8 @@ ENTRY_POINT_GROUP = "ploteries.cards"
 
 def builtin_card_types() -> dict[str, CardType]:
     """The card types that ship with ploteries, by name."""
-    return {card.name: card for card in (ScalarCard(), PlotlyCard())}
+    cards = (ScalarCard(), ImageCard(), TextCard(), AudioCard(), VideoCard(), PlotlyCard())
+    return {card.name: card for card in cards}
 
 
 def load_card_types() -> dict[str, CardType]:
