@@ -40,3 +40,15 @@ def tensorboard_smoothing(values, weight: float) -> list[float]:
         n += 1
         out.append(last / (1 if w == 1 else 1 - w**n))
     return out
+
+
+def card_context(lib, title: str, settings=None, state_field: str | None = None):
+    """The context of the card titled ``title`` (any tab), as the viewer builds it for a callback."""
+    from ploteries.viz.app import Viewer
+    from ploteries.viz.settings import ViewSettings
+
+    viewer = Viewer(lib)
+    snapshot = lib.refresh()
+    found = [m for m in viewer.models(snapshot, None, None, None, None) if m.title == title]
+    assert len(found) == 1, [m.title for m in viewer.models(snapshot, None, None, None, None)]
+    return viewer.context(found[0], snapshot, settings or ViewSettings(), viewer.colors(snapshot))

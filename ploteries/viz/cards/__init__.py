@@ -1,7 +1,7 @@
 """Card types: the built-in ones, and those installed packages register under the ``ploteries.cards`` entry points.
 
->>> sorted(builtin_card_types())[:1]
-['scalar']
+>>> sorted(builtin_card_types())
+['distribution', 'histogram', 'scalar']
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ import importlib.metadata
 import warnings
 
 from .base import CardContent, CardContext, CardType, CardUpdate
+from .histogram import DistributionCard, HistogramCard
 from .scalar import ScalarCard
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "FALLBACK_CARD",
     "CardContent",
     "CardContext",
     "CardType",
@@ -25,10 +27,14 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "ploteries.cards"
 
+FALLBACK_CARD = "tensor"
+"""The card type of kinds no card type claims: a table of the latest record and a line over steps."""
+
 
 def builtin_card_types() -> dict[str, CardType]:
     """The card types that ship with ploteries, by name."""
-    return {card.name: card for card in (ScalarCard(),)}
+    cards = (ScalarCard(), HistogramCard(), DistributionCard())
+    return {card.name: card for card in cards}
 
 
 def load_card_types() -> dict[str, CardType]:
@@ -62,8 +68,18 @@ def load_card_types() -> dict[str, CardType]:
 
 
 def card_for_kind(types: dict[str, CardType], kind: str) -> CardType | None:
-    """The card type that draws the default card of a series kind (built-ins first), or None."""
+    """The card type that draws the default cards of a series kind (built-ins first).
+
+    A kind no card type claims falls back to :data:`FALLBACK_CARD` (the generic table and line), so
+    whatever was logged can be seen; None only if that card type is missing too.
+
+    Examples
+    --------
+    >>> types = builtin_card_types()
+    >>> card_for_kind(types, "histogram").name
+    'histogram'
+    """
     for card in types.values():
         if kind in card.kinds:
             return card
-    return None
+    return types.get(FALLBACK_CARD)
