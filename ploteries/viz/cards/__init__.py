@@ -1,7 +1,7 @@
 """Card types: the built-in ones, and those installed packages register under the ``ploteries.cards`` entry points.
 
 >>> sorted(builtin_card_types())
-['distribution', 'histogram', 'scalar']
+['distribution', 'histogram', 'pr_curve', 'scalar']
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import warnings
 
 from .base import CardContent, CardContext, CardType, CardUpdate
 from .histogram import DistributionCard, HistogramCard
+from .pr_curve import PrCurveCard
 from .scalar import ScalarCard
 
 __all__ = [
@@ -33,7 +34,7 @@ FALLBACK_CARD = "tensor"
 
 def builtin_card_types() -> dict[str, CardType]:
     """The card types that ship with ploteries, by name."""
-    cards = (ScalarCard(), HistogramCard(), DistributionCard())
+    cards = (ScalarCard(), HistogramCard(), DistributionCard(), PrCurveCard())
     return {card.name: card for card in cards}
 
 
