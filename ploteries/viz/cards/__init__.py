@@ -1,7 +1,7 @@
 """Card types: the built-in ones, and those installed packages register under the ``ploteries.cards`` entry points.
 
 >>> sorted(builtin_card_types())
-['distribution', 'histogram', 'pr_curve', 'scalar']
+['distribution', 'histogram', 'pr_curve', 'scalar', 'tensor']
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from .base import CardContent, CardContext, CardType, CardUpdate
 from .histogram import DistributionCard, HistogramCard
 from .pr_curve import PrCurveCard
 from .scalar import ScalarCard
+from .tensor import TensorCard
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -34,7 +35,7 @@ FALLBACK_CARD = "tensor"
 
 def builtin_card_types() -> dict[str, CardType]:
     """The card types that ship with ploteries, by name."""
-    cards = (ScalarCard(), HistogramCard(), DistributionCard(), PrCurveCard())
+    cards = (ScalarCard(), HistogramCard(), DistributionCard(), PrCurveCard(), TensorCard())
     return {card.name: card for card in cards}
 
 
@@ -77,8 +78,8 @@ def card_for_kind(types: dict[str, CardType], kind: str) -> CardType | None:
     Examples
     --------
     >>> types = builtin_card_types()
-    >>> card_for_kind(types, "histogram").name
-    'histogram'
+    >>> card_for_kind(types, "histogram").name, card_for_kind(types, "my_own_kind").name
+    ('histogram', 'tensor')
     """
     for card in types.values():
         if kind in card.kinds:
