@@ -1,7 +1,7 @@
 """Card types: the built-in ones, and those installed packages register under the ``ploteries.cards`` entry points.
 
 >>> sorted(builtin_card_types())
-['distribution', 'histogram', 'pr_curve', 'scalar', 'tensor']
+['custom_scalars', 'distribution', 'histogram', 'pr_curve', 'scalar', 'tensor']
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import importlib.metadata
 import warnings
 
 from .base import CardContent, CardContext, CardType, CardUpdate
+from .custom_scalars import CustomScalarsCard
 from .histogram import DistributionCard, HistogramCard
 from .pr_curve import PrCurveCard
 from .scalar import ScalarCard
@@ -35,7 +36,14 @@ FALLBACK_CARD = "tensor"
 
 def builtin_card_types() -> dict[str, CardType]:
     """The card types that ship with ploteries, by name."""
-    cards = (ScalarCard(), HistogramCard(), DistributionCard(), PrCurveCard(), TensorCard())
+    cards = (
+        ScalarCard(),
+        HistogramCard(),
+        DistributionCard(),
+        PrCurveCard(),
+        CustomScalarsCard(),
+        TensorCard(),
+    )
     return {card.name: card for card in cards}
 
 
