@@ -13,27 +13,12 @@ from ploteries.viz.cards.custom_scalars import CustomScalarsCard
 from ploteries.viz.library import Library
 from ploteries.viz.page import all_definitions, page_tabs
 from ploteries.viz.services.custom_scalars import match_tags, merge_layouts, parse_layout
-from tests.viz.helpers import card_context, tensorboard_smoothing
-
-LAYOUT = {
-    "Losses": {"train and val": ["Multiline", ["loss/.*"]]},
-    "Accuracy": {"band": ["Margin", ["acc/mean", "acc/lo", "acc/hi"]]},
-}
+from tests.viz.helpers import card_context, tensorboard_smoothing, write_custom_scalars
 
 
 @pytest.fixture
 def runs(tmp_path):
-    for run, k in (("a", 1.0), ("b", 2.0)):
-        with SummaryWriter(str(tmp_path / "runs" / run)) as w:
-            for step in range(6):
-                w.add_scalar("loss/train", k / (step + 1), step)
-                w.add_scalar("loss/val", k / (step + 1) + 0.1, step)
-                w.add_scalar("acc/mean", k * step, step)
-                w.add_scalar("acc/lo", k * step - 1, step)
-                w.add_scalar("acc/hi", k * step + 1, step)
-            w.add_scalar("xloss/other", 0.0, 0)  # does not match "loss/.*" (re.match anchors at the start)
-            w.add_custom_scalars(LAYOUT)
-    return tmp_path / "runs"
+    return write_custom_scalars(tmp_path / "runs")
 
 
 def test_each_chart_is_a_card_in_the_tab_of_its_category(runs):

@@ -49,14 +49,21 @@ MAX_TEXT = 5000
 
 
 def table_component(table: Table) -> html.Table:
-    """An HTML table of :class:`~ploteries.viz.services.records.Table` cells (first column: the index)."""
+    """An HTML table of :class:`~ploteries.viz.services.records.Table` cells (first column: the index).
+
+    Numbers are right-aligned, text columns left-aligned (class ``text``).
+    """
     index_col = bool(table.header) and table.header[0] == ""
-    head = html.Thead(html.Tr([html.Th(h) for h in table.header]))
+    numeric = table.numeric or [True] * len(table.header)
+    align = ["" if n else "text" for n in numeric]
+    head = html.Thead(html.Tr([html.Th(h, className=a) for h, a in zip(table.header, align)]))
     body = html.Tbody(
         [
             html.Tr(
                 [
-                    html.Th(c, className="row-index") if j == 0 and index_col else html.Td(c)
+                    html.Th(c, className="row-index")
+                    if j == 0 and index_col
+                    else html.Td(c, className=align[j] if j < len(align) else "")
                     for j, c in enumerate(row)
                 ]
             )

@@ -38,6 +38,9 @@ class Table:
     rows: list[list[str]]
     total_rows: int
     total_cols: int  # data columns (without the index column)
+    numeric: list[bool] = dataclasses.field(
+        default_factory=list
+    )  # per header column: numbers (right-aligned)
 
     @property
     def note(self) -> str:
@@ -208,12 +211,14 @@ def table_of(value, max_rows: int = MAX_ROWS, max_cols: int = MAX_COLS) -> Table
         shown = fields[:max_cols]
         cols = [_field(flat[:max_rows], name) for name, _ in shown]
         rows = [[labels[i]] + [_cell(c[i]) for c in cols] for i in range(min(n, max_rows))]
-        return Table([""] + [name for name, _ in shown], rows, n, len(fields))
+        numeric = [True] + [t.subdtype is None and t.kind in "biufc" for _, t in shown]
+        return Table([""] + [name for name, _ in shown], rows, n, len(fields), numeric)
+    number = arr.dtype.kind in "biufc"
     if arr.ndim == 0:
-        return Table(["value"], [[_cell(arr)]], 1, 1)
+        return Table(["value"], [[_cell(arr)]], 1, 1, [number])
     if arr.ndim == 1:
         rows = [[str(i), _cell(arr[i])] for i in range(min(len(arr), max_rows))]
-        return Table(["", "value"], rows, len(arr), 1)
+        return Table(["", "value"], rows, len(arr), 1, [True, number])
     grid = arr.reshape(-1, arr.shape[-1])
     n_rows, n_cols = grid.shape
     labels = _row_labels(arr.shape[:-1], max_rows)
@@ -221,4 +226,5 @@ def table_of(value, max_rows: int = MAX_ROWS, max_cols: int = MAX_COLS) -> Table
         [labels[i]] + [_cell(grid[i, j]) for j in range(min(n_cols, max_cols))]
         for i in range(min(n_rows, max_rows))
     ]
-    return Table([""] + [str(j) for j in range(min(n_cols, max_cols))], rows, n_rows, n_cols)
+    header = [""] + [str(j) for j in range(min(n_cols, max_cols))]
+    return Table(header, rows, n_rows, n_cols, [True] + [number] * (len(header) - 1))
