@@ -20,7 +20,7 @@ from dash import MATCH, Input, Output, State, dcc, html, no_update
 from ..ids import VIEW_STATES, card_id
 from ..library import SeriesRef
 from ..settings import run_key_value
-from .base import CardContext
+from .base import CardContext, read_series
 from .scalar import GRAPH_CONFIG
 
 __all__ = [
@@ -30,8 +30,10 @@ __all__ = [
     "message_annotation",
     "message_figure",
     "nothing_message",
+    "read_rows",
     "records_of",
     "register_redraw",
+    "row_spans",
     "run_choice",
     "run_dropdown",
     "run_value",
@@ -219,3 +221,65 @@ def latest_at(ctx: CardContext, ref: SeriesRef) -> tuple[int, float, Any] | None
         else:
             hi = mid
     return found
+
+
+def row_spans(rows: Sequence[int], max_gap: int = 200, max_len: int = 2000) -> list[tuple[int, int]]:
+    """Row spans ``[a, b)`` covering increasing ``rows``: rows closer than ``max_gap`` share a span.
+
+    Reading one row of a compressed series costs about as much as reading a couple of hundred contiguous
+    ones (the whole chunk is decompressed), so picks close together are read as one span, at most
+    ``max_len`` rows long (bounded memory).
+
+    Examples
+    --------
+    >>> row_spans([0, 5, 10, 1000, 1001, 5000], max_gap=50)
+    [(0, 11), (1000, 1002), (5000, 5001)]
+    >>> row_spans([0, 10, 20, 30], max_gap=50, max_len=15)
+    [(0, 11), (20, 31)]
+    """
+    spans: list[list[int]] = []
+    for r in rows:
+        r = int(r)
+        if spans and r - spans[-1][1] < max_gap and r + 1 - spans[-1][0] <= max_len:
+            spans[-1][1] = r + 1
+        else:
+            spans.append([r, r + 1])
+    return [(a, b) for a, b in spans]
+
+
+def read_rows(
+    ctx: CardContext, ref: SeriesRef, rows: Sequence[int], *, max_gap: int = 200, max_len: int = 2000
+) -> list[tuple[int, float, Any] | None]:
+    """The records ``(step, wall_time, value)`` at some increasing row indices of a series (None if gone).
+
+    Rows are read in :func:`row_spans`, a few spans per open of the file, holding at most about
+    ``max_len`` rows in memory at a time.
+    """
+    wanted = [int(r) for r in rows]
+    out: dict[int, tuple[int, float, Any]] = {}
+    spans = row_spans(wanted, max_gap, max_len)
+    batch: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        reads = read_series(
+            ctx.library, [ref] * len(batch), from_rows=[a for a, _ in batch], to_rows=[b for _, b in batch]
+        )
+        for (a, b), res in zip(batch, reads):
+            steps, walls, values = records_of(res)
+            for r in range(a, min(b, a + len(values))):
+                out[r] = (int(steps[r - a]), float(walls[r - a]), values[r - a])
+        batch.clear()
+
+    held = 0
+    for a, b in spans:
+        if batch and held + (b - a) > max_len:
+            flush()
+            held = 0
+        batch.append((a, b))
+        held += b - a
+    if batch:
+        flush()
+    keep = set(wanted)
+    for r in [k for k in out if k not in keep]:
+        del out[r]
+    return [out.get(r) for r in wanted]

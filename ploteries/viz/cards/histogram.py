@@ -45,6 +45,7 @@ from .controls import (
     control_row,
     message_figure,
     nothing_message,
+    read_rows,
     records_of,
     register_redraw,
     run_choice,
@@ -121,16 +122,13 @@ def read_histograms(ctx: CardContext, ref, limit: int, *, from_row: int = 0) -> 
     if stats is not None and stats.count == count and not stats.ragged:
         st = db.read(ref.run, ref.tag, "stats", from_row=from_row, to_row=count)
         picked = pick_rows(st["step"], stop, limit)
-        rows = (picked + from_row).tolist()
-        results = read_series(ctx.library, [ref] * len(rows), from_rows=rows, to_rows=[r + 1 for r in rows])
         steps, walls, values = [], [], []
-        for res, i in zip(results, picked):
-            s, w, v = records_of(res)
-            if len(v) != 1 or int(s[0]) != int(st["step"][i]):
+        for rec, i in zip(read_rows(ctx, ref, (picked + from_row).tolist()), picked):
+            if rec is None or rec[0] != int(st["step"][i]):
                 break  # stats and buckets disagree (not written together): read the buckets themselves
-            steps.append(int(s[0]))
-            walls.append(float(w[0]))
-            values.append(v[0])
+            steps.append(rec[0])
+            walls.append(rec[1])
+            values.append(rec[2])
         else:
             return HistogramRows(np.asarray(steps, np.int64), np.asarray(walls, np.float64), values, count)
     res = db.read(ref.run, ref.tag, ref.part, stop=stop, from_row=from_row, to_row=count)
