@@ -472,7 +472,10 @@ class DistributionCard(_OneRunCard):
         held = entry.get("n")
         if entry.get("key") != list(ref.key) or not isinstance(held, int) or held < 1:
             return self._redraw(ctx, state)
-        new = read_histograms(ctx, ref, info.count, from_row=held - 1)  # one overlap row checks the digest
+        try:  # one overlap row checks the digest of what the browser holds
+            new = read_histograms(ctx, ref, info.count, from_row=held - 1)
+        except (OSError, ValueError, KeyError, TypeError):
+            return self._redraw(ctx, state)  # draws the reason in the card
         if not len(new):
             return self._redraw(ctx, state)
         plan = plan_update(

@@ -40,3 +40,16 @@ def choose(page, title: str, control: str, option: str) -> None:
 def wait(page, predicate, timeout: float = 30.0):
     """``page.wait_for`` with room for a loaded machine (live ticks, writers and the browser share 2 cores)."""
     return page.wait_for(predicate, timeout=timeout)
+
+
+def rewind(page, step: int) -> None:
+    """Move the global step slider to ``step``, pausing first.
+
+    A live tick in flight when the slider moves answers with the latest step and moves the slider back
+    to live (a race of the viewer's shared refresh callback); pausing first leaves no tick in flight.
+    """
+    page.page.get_by_label("Pause").check()
+    wait(page, lambda: page.page.locator("#status").inner_text() == "paused")
+    page.page.wait_for_timeout(300)
+    page.set_slider("step-slider", step)
+    wait(page, lambda: page.page.locator("#status").inner_text() == f"rewound to step {step}")

@@ -9,7 +9,7 @@ from tensorboard.plugins.distribution.compressor import compress_histogram
 from ploteries import open as open_db
 from ploteries.compat import SummaryWriter
 from ploteries.viz.services.histogram_layout import evenly_spaced, rebin_all
-from tests.viz.browser.graph_cards import card, choose, figure, wait
+from tests.viz.browser.graph_cards import card, choose, figure, rewind, wait
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +79,7 @@ def test_offset_overlay_runs_live_and_rewind(start_viewer, open_page, runs):
     assert len(figure(page, "w/fc")["data"]) == 50
     wait(page, lambda: figure(page, "w/fc (distribution)")["data"][-1]["x"][-1] == 500)
 
-    page.set_slider("step-slider", 41)  # rewind
+    rewind(page, 41)
     wait(page, lambda: len(figure(page, "w/fc")["data"]) == 21)
     assert figure(page, "w/fc")["data"][-1]["name"] == "step 40"
     wait(page, lambda: figure(page, "w/fc (distribution)")["data"][-1]["x"][-1] == 40)

@@ -7,7 +7,7 @@ import pytest
 from torch.utils.tensorboard.summary import compute_curve
 
 from ploteries.compat import SummaryWriter
-from tests.viz.browser.graph_cards import card, figure, wait
+from tests.viz.browser.graph_cards import card, figure, rewind, wait
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +72,7 @@ def test_curves_slider_live_and_rewind(start_viewer, open_page, tmp_path):
     wait(page, lambda: label(page) == "step 40 (7 of 7)")
     wait(page, lambda: np.allclose(shown(page)["a"]["y"], curve(40)[4]))
 
-    page.set_slider("step-slider", 12)  # the global rewind caps the card's steps
+    rewind(page, 12)  # the global rewind caps the card's steps
     wait(page, lambda: label(page) == "step 10 (3 of 3)")
     wait(page, lambda: np.allclose(shown(page)["a"]["y"], curve(10)[4]))
     assert not page.errors

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ploteries.compat import SummaryWriter
-from tests.viz.browser.graph_cards import card, choose, figure, wait
+from tests.viz.browser.graph_cards import card, choose, figure, rewind, wait
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def test_record_table_field_line_live_and_rewind(start_viewer, open_page, tmp_pa
     wait(page, lambda: table(page, "batch")[1] == ["0", "cat", "40.5", "40", "7"])
     wait(page, lambda: figure(page, "batch")["data"][0]["y"][-1] == 41.0)  # still box.w
 
-    page.set_slider("step-slider", 15)  # rewind: the latest record at or before step 15
+    rewind(page, 15)  # the latest record at or before step 15
     wait(page, lambda: table(page, "batch")[1] == ["0", "cat", "10.5", "10", "7"])
     assert figure(page, "batch")["data"][0]["x"] == [0, 10]
 
