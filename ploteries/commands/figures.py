@@ -433,7 +433,8 @@ def default_card(database, fid: str) -> dict | None:
     from ploteries.viz.page import all_definitions
 
     types = load_card_types()
-    for definition in all_definitions(Library([database]).refresh(), types):
+    library = Library([database])
+    for definition in all_definitions(library.refresh(), types, library):
         if definition.get("id") == fid:
             return definition
     return None

@@ -68,7 +68,11 @@ class Viewer:
     def models(self, snapshot: Snapshot, tab, tag_filter, run_filter, runs) -> list[CardModel]:
         visible = visible_series(snapshot, run_filter, runs)
         return card_models(
-            all_definitions(snapshot, self.types), self.types, visible, tab=tab, tag_pattern=tag_filter
+            all_definitions(snapshot, self.types, self.library),
+            self.types,
+            visible,
+            tab=tab,
+            tag_pattern=tag_filter,
         )
 
     def card_context(
@@ -228,7 +232,7 @@ def create_app(
         values = [o["value"] for o in options]
         keep = set(checked or [])
         checked = [v for v in values if v in keep or v not in known]  # new runs are shown
-        tabs = page_tabs(all_definitions(snapshot, viewer.types))
+        tabs = page_tabs(all_definitions(snapshot, viewer.types, library))
         tab_children = [
             dash.dcc.Tab(
                 label=t or "(no prefix)", value=t, className="tab", selected_className="tab-selected"

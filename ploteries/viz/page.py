@@ -14,7 +14,7 @@ from ploteries.storage.figures import strip_store_keys, validate_definition
 
 from .cards import CardType, card_for_kind
 from .definitions import bind, definition_tab, main_series, stored_definitions, tabs_of
-from .library import SeriesRef, Snapshot
+from .library import Library, SeriesRef, Snapshot
 from .services.tags import compile_filter
 from .settings import run_key_from_value
 
@@ -70,13 +70,22 @@ def checked_definition(definition: dict, types: Mapping[str, CardType]) -> dict:
         return {**definition, "_error": f"invalid figure definition: {exc}"}
 
 
-def all_definitions(snapshot: Snapshot, types: Mapping[str, CardType]) -> list[dict]:
-    """Stored figure definitions first, then the default card of every tag that has a card type."""
+def all_definitions(
+    snapshot: Snapshot, types: Mapping[str, CardType], library: Library | None = None
+) -> list[dict]:
+    """Stored figure definitions first, then the default cards of every tag, then those derived from data.
+
+    The derived ones (:meth:`CardType.data_definitions`, e.g. custom-scalars charts) need ``library`` to
+    read the documents they come from; without it they are left out.
+    """
     defs = [checked_definition(d, types) for d in stored_definitions(snapshot)]
     for tag, kind in main_series(snapshot.series).items():
         card = card_for_kind(dict(types), kind)
         if card is not None:
-            defs.append(card.default_definition(tag, kind))
+            defs += card.default_definitions(tag, kind)
+    if library is not None:
+        for card in types.values():
+            defs += card.data_definitions(snapshot, library)
     return defs
 
 

@@ -40,3 +40,39 @@ def tensorboard_smoothing(values, weight: float) -> list[float]:
         n += 1
         out.append(last / (1 if w == 1 else 1 - w**n))
     return out
+
+
+def card_context(lib, title: str, settings=None, state_field: str | None = None):
+    """The context of the card titled ``title`` (any tab), as the viewer builds it for a callback."""
+    from ploteries.viz.app import Viewer
+    from ploteries.viz.settings import ViewSettings
+
+    viewer = Viewer(lib)
+    snapshot = lib.refresh()
+    found = [m for m in viewer.models(snapshot, None, None, None, None) if m.title == title]
+    assert len(found) == 1, [m.title for m in viewer.models(snapshot, None, None, None, None)]
+    return viewer.context(found[0], snapshot, settings or ViewSettings(), viewer.colors(snapshot))
+
+
+CUSTOM_LAYOUT = {
+    "Losses": {"train and val": ["Multiline", ["loss/.*"]]},
+    "Accuracy": {"band": ["Margin", ["acc/mean", "acc/lo", "acc/hi"]]},
+}
+
+
+def write_custom_scalars(root: Path, steps: int = 6) -> Path:
+    """Runs ``a`` and ``b`` (run b's values doubled) of losses, an accuracy with bounds and
+    :data:`CUSTOM_LAYOUT`, written through the compat ``SummaryWriter``."""
+    from ploteries.compat import SummaryWriter
+
+    for run, k in (("a", 1.0), ("b", 2.0)):
+        with SummaryWriter(str(root / run)) as w:
+            for step in range(steps):
+                w.add_scalar("loss/train", k / (step + 1), step)
+                w.add_scalar("loss/val", k / (step + 1) + 0.1, step)
+                w.add_scalar("acc/mean", k * step, step)
+                w.add_scalar("acc/lo", k * step - 1, step)
+                w.add_scalar("acc/hi", k * step + 1, step)
+            w.add_scalar("xloss/other", 0.0, 0)  # does not match "loss/.*" (re.match anchors at the start)
+            w.add_custom_scalars(CUSTOM_LAYOUT)
+    return root

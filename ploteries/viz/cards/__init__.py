@@ -1,7 +1,7 @@
 """Card types: the built-in ones, and those installed packages register under the ``ploteries.cards`` entry points.
 
->>> "scalar" in builtin_card_types()
-True
+>>> sorted(builtin_card_types())[:3]
+['audio', 'custom_scalars', 'distribution']
 """
 
 from __future__ import annotations
@@ -11,14 +11,19 @@ import warnings
 
 from .audio import AudioCard
 from .base import CardContent, CardContext, CardType, CardUpdate
+from .custom_scalars import CustomScalarsCard
+from .histogram import DistributionCard, HistogramCard
 from .image import ImageCard
 from .plotly import PlotlyCard
+from .pr_curve import PrCurveCard
 from .scalar import ScalarCard
+from .tensor import TensorCard
 from .text import TextCard
 from .video import VideoCard
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "FALLBACK_CARD",
     "CardContent",
     "CardContext",
     "CardType",
@@ -30,10 +35,25 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "ploteries.cards"
 
+FALLBACK_CARD = "tensor"
+"""The card type of kinds no card type claims: a table of the latest record and a line over steps."""
+
 
 def builtin_card_types() -> dict[str, CardType]:
     """The card types that ship with ploteries, by name."""
-    cards = (ScalarCard(), ImageCard(), TextCard(), AudioCard(), VideoCard(), PlotlyCard())
+    cards = (
+        ScalarCard(),
+        HistogramCard(),
+        DistributionCard(),
+        PrCurveCard(),
+        CustomScalarsCard(),
+        ImageCard(),
+        TextCard(),
+        AudioCard(),
+        VideoCard(),
+        TensorCard(),
+        PlotlyCard(),
+    )
     return {card.name: card for card in cards}
 
 
@@ -68,8 +88,18 @@ def load_card_types() -> dict[str, CardType]:
 
 
 def card_for_kind(types: dict[str, CardType], kind: str) -> CardType | None:
-    """The card type that draws the default card of a series kind (built-ins first), or None."""
+    """The card type that draws the default cards of a series kind (built-ins first).
+
+    A kind no card type claims falls back to :data:`FALLBACK_CARD` (the generic table and line), so
+    whatever was logged can be seen; None only if that card type is missing too.
+
+    Examples
+    --------
+    >>> types = builtin_card_types()
+    >>> card_for_kind(types, "histogram").name, card_for_kind(types, "my_own_kind").name
+    ('histogram', 'tensor')
+    """
     for card in types.values():
         if kind in card.kinds:
             return card
-    return None
+    return types.get(FALLBACK_CARD)

@@ -128,6 +128,21 @@ class CardType:
         """The default card of a tag of one of :attr:`kinds`."""
         return auto_definition(self.name, tag)
 
+    def default_definitions(self, tag: str, kind: str) -> list[dict]:
+        """Every default card of such a tag: :meth:`default_definition` alone unless overridden.
+
+        A histogram tag gets two (histogram and distribution); the custom-scalars layout tag none.
+        """
+        return [self.default_definition(tag, kind)]
+
+    def data_definitions(self, snapshot: Snapshot, library: Library) -> list[dict]:
+        """Definitions derived from stored data (the charts of custom-scalars layouts); none by default.
+
+        Called whenever the viewer lists the cards (every live tick): cache what you read, keyed on the
+        series' fingerprint and row count.
+        """
+        return []
+
     def render(self, ctx: CardContext) -> CardContent:
         raise NotImplementedError
 

@@ -9,6 +9,7 @@ purged run is detected and the card is drawn anew. Zooming reads the visible ran
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -148,17 +149,24 @@ def _style(definition: Mapping) -> dict:
     return {k: v for k, v in first.items() if k not in ("type", "x", "y", "name", "customdata", "mode")}
 
 
-def _chunk_reader(ctx: CardContext, ref, first: ScalarColumns, stop: int | None):
+def _chunk_reader(
+    ctx: CardContext,
+    ref,
+    first: ScalarColumns,
+    stop: int | None,
+    chunk_rows: int = CHUNK_ROWS,
+    to_columns=scalar_columns,
+):
     """``read_chunk`` for :func:`overview_points`: the first chunk is already read (with the other series)."""
     db = ctx.library.database(ref.source)
 
     def read_chunk(a: int, b: int) -> ScalarColumns:
-        if a == 0 and b <= CHUNK_ROWS:
+        if a == 0 and b <= chunk_rows:
             return cols_slice(first, 0, b)
         if db is None:
             return cols_slice(first, 0, 0)
         try:
-            return scalar_columns(db.read(ref.run, ref.tag, ref.part, from_row=a, to_row=b, stop=stop))
+            return to_columns(db.read(ref.run, ref.tag, ref.part, from_row=a, to_row=b, stop=stop))
         except (OSError, ValueError, KeyError):
             return cols_slice(first, 0, 0)  # gone meanwhile: draw what was read; the next tick resends
 
@@ -181,10 +189,32 @@ class ScalarCard(CardType):
         d["options"] = {"smoothing": True}
         return d
 
+    # ------------------------------------------------------------------ hooks for card types drawn like scalars
+
+    def series_refs(self, ctx: CardContext) -> list:
+        """The series drawn, one line each (subclasses may draw several bindings)."""
+        return ctx.series
+
+    def series_label(self, ctx: CardContext, ref) -> str:
+        """A line's name (hover, legend)."""
+        return ctx.label(ref)
+
+    def series_color(self, ctx: CardContext, ref) -> str:
+        """A line's colour."""
+        return ctx.color(ref)
+
+    def columns(self, ctx: CardContext, records) -> ScalarColumns:
+        """The (step, wall_time, value) columns of records read from a series."""
+        return scalar_columns(records)
+
+    def chunk_rows(self, ctx: CardContext, ref) -> int:
+        """Rows read at a time from a long series (bounds the server's memory per card)."""
+        return CHUNK_ROWS
+
     # ------------------------------------------------------------------------------------------ drawing
 
     def _traces(self, ctx: CardContext, ref, pts: TracePoints, style: dict, smoothing: bool) -> list[dict]:
-        color, name, xmode = ctx.color(ref), ctx.label(ref), ctx.settings.xmode
+        color, name, xmode = self.series_color(ctx, ref), self.series_label(ctx, ref), ctx.settings.xmode
         x = json_x(pts.x)
         raw = deep_merge(
             {
@@ -224,25 +254,33 @@ class ScalarCard(CardType):
         return ctx.settings.smoothing if wants else 0.0
 
     def render(self, ctx: CardContext, x_range: tuple | None = None) -> CardContent:
+        figure, state = self.figure_and_state(ctx, x_range)
+        return CardContent(body=graph_body(ctx.card_id, figure, height=270), state=state)
+
+    def figure_and_state(self, ctx: CardContext, x_range: tuple | None = None) -> tuple[dict, dict]:
+        """The whole figure (of the zoomed ``x_range``, if given) and the state the browser keeps with it."""
         settings = ctx.settings
         weight = self._smoothing(ctx)
         style = _style(ctx.definition)
-        refs = ctx.series
-        firsts = read_series(ctx.library, refs, stop=settings.stop, to_rows=[CHUNK_ROWS] * len(refs))
+        refs = self.series_refs(ctx)
+        chunks = [self.chunk_rows(ctx, ref) for ref in refs]
+        firsts = read_series(ctx.library, refs, stop=settings.stop, to_rows=chunks)
         data: list[dict] = []
         entries: list[dict] = []
         drawn: list[np.ndarray] = []
-        for ref, first in zip(refs, firsts):
+        for ref, first, chunk in zip(refs, firsts, chunks):
             info = ctx.snapshot.info(ref.key)
             if first is None or info is None:
                 continue
+            to_columns = functools.partial(self.columns, ctx)
             pts = overview_points(
-                read_chunk=_chunk_reader(ctx, ref, scalar_columns(first), settings.stop),
+                read_chunk=_chunk_reader(ctx, ref, to_columns(first), settings.stop, chunk, to_columns),
                 n_rows=max(info.count, len(first)),
                 weight=weight,
                 xmode=settings.xmode,
                 budget=self.budget,
                 x_range=x_range,
+                chunk_rows=chunk,
             )
             traces = self._traces(ctx, ref, pts, style, weight > 0)
             first = len(data)
@@ -274,8 +312,7 @@ class ScalarCard(CardType):
             else [str(v) if isinstance(v, np.datetime64) else v for v in x_range],
             "series": entries,
         }
-        body = graph_body(ctx.card_id, figure, height=270)
-        return CardContent(body=body, state=state)
+        return figure, state
 
     # ------------------------------------------------------------------------------------------ updates
 
@@ -288,19 +325,19 @@ class ScalarCard(CardType):
 
     def _full(self, ctx: CardContext, state: Mapping | None) -> CardUpdate:
         x_range = self._x_range_of(state or {}, ctx.settings.xmode)
-        content = self.render(ctx, x_range=x_range)
-        return CardUpdate(figure=content.body.figure, state=content.state)
+        figure, new_state = self.figure_and_state(ctx, x_range)
+        return CardUpdate(figure=figure, state=new_state)
 
     def refresh(self, ctx: CardContext, state: dict, *, live: bool) -> CardUpdate | None:
         entries = state.get("series") if isinstance(state, Mapping) else None
         same_series = isinstance(entries, list) and [
             tuple(e.get("key") or ()) for e in entries if isinstance(e, dict)
-        ] == [r.key for r in ctx.series if ctx.snapshot.info(r.key) is not None]
+        ] == [r.key for r in self.series_refs(ctx) if ctx.snapshot.info(r.key) is not None]
         if not live or state.get("sig") != ctx.settings.signature or not same_series:
             return self._full(ctx, state)
         if ctx.settings.step is not None:
             return None  # rewound: the card shows a fixed past
-        refs = [r for r in ctx.series if ctx.snapshot.info(r.key) is not None]
+        refs = [r for r in self.series_refs(ctx) if ctx.snapshot.info(r.key) is not None]
         todo = []
         for ref, entry in zip(refs, entries):
             info = ctx.snapshot.info(ref.key)
@@ -321,7 +358,7 @@ class ScalarCard(CardType):
         for (_, entry, info), rec in zip(todo, records):
             if rec is None:
                 return self._full(ctx, state)
-            cols = scalar_columns(rec)
+            cols = self.columns(ctx, rec)
             held = entry["n"]
             overlap = 1 if held > 0 else 0
             if len(cols) < overlap:
@@ -376,16 +413,16 @@ class ScalarCard(CardType):
         rng = parse_x_range(relayout, ctx.settings.xmode)
         if rng is None:
             return None
-        content = self.render(ctx, x_range=None if rng is True else rng)
-        return CardUpdate(figure=content.body.figure, state=content.state)
+        figure, state = self.figure_and_state(ctx, None if rng is True else rng)
+        return CardUpdate(figure=figure, state=state)
 
     def export(self, ctx: CardContext) -> list[ExportRow]:
         rows: list[ExportRow] = []
-        refs = ctx.series
+        refs = self.series_refs(ctx)
         for ref, rec in zip(refs, read_series(ctx.library, refs, stop=ctx.settings.stop)):
             if rec is None:
                 continue
-            cols = scalar_columns(rec)
+            cols = self.columns(ctx, rec)
             table = np.empty(len(cols), [("step", "i8"), ("wall_time", "f8"), ("value", "f8")])
             table["step"], table["wall_time"], table["value"] = cols.step, cols.wall_time, cols.value
             rows += rows_from_records(ctx.label(ref), ref.tag, table)

@@ -15,11 +15,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "BAND_LABELS",
     "BASIS_POINTS",
     "HIST_BUCKET_DTYPE",
     "common_edges",
     "distribution_bands",
+    "evenly_spaced",
     "rebin",
+    "rebin_all",
+    "ridge_tops",
 ]
 
 HIST_BUCKET_DTYPE = np.dtype([("left", "<f8"), ("right", "<f8"), ("count", "<f8")])
@@ -27,6 +31,9 @@ HIST_BUCKET_DTYPE = np.dtype([("left", "<f8"), ("right", "<f8"), ("count", "<f8"
 
 BASIS_POINTS = (0, 668, 1587, 3085, 5000, 6915, 8413, 9332, 10000)
 """TensorBoard's distribution bands, in 1/100 percent: the normal CDF at -inf, +-1.5, +-1, +-0.5 sd, 0."""
+
+BAND_LABELS = ("min", "6.7%", "15.9%", "30.9%", "median", "69.1%", "84.1%", "93.3%", "max")
+"""What each of the nine :data:`BASIS_POINTS` is called on the page."""
 
 
 def _fields(buckets: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
@@ -130,6 +137,96 @@ def rebin(buckets: NDArray, edges: NDArray[np.float64]) -> NDArray[np.float64]:
         inside = (idx >= 0) & (idx < e.size - 1)
         out += np.bincount(idx[inside], weights=cp[inside], minlength=e.size - 1)
     return out
+
+
+def rebin_all(buckets_list: Sequence[NDArray], n_bins: int = 30) -> tuple[NDArray, NDArray]:
+    """Every histogram of ``buckets_list`` re-binned onto the same :func:`common_edges`.
+
+    Returns
+    -------
+    edges : numpy.ndarray
+        float64, shape (n_bins + 1,).
+    counts : numpy.ndarray
+        float64, shape (len(buckets_list), n_bins): row ``i`` is :func:`rebin` of histogram ``i``.
+
+    Examples
+    --------
+    >>> a = np.array([(0.0, 1.0, 2.0)], dtype=HIST_BUCKET_DTYPE)
+    >>> b = np.array([(1.0, 2.0, 4.0)], dtype=HIST_BUCKET_DTYPE)
+    >>> edges, counts = rebin_all([a, b], n_bins=2)
+    >>> edges.tolist(), counts.tolist()
+    ([0.0, 1.0, 2.0], [[2.0, 0.0], [0.0, 4.0]])
+    """
+    edges = common_edges(buckets_list, n_bins)
+    counts = np.zeros((len(buckets_list), n_bins))
+    for i, buckets in enumerate(buckets_list):
+        counts[i] = rebin(buckets, edges)
+    return edges, counts
+
+
+def evenly_spaced(n: int, k: int) -> NDArray[np.int64]:
+    """Indices of at most ``k`` of ``n`` items, evenly spaced, the first and the last included.
+
+    The histogram views draw a bounded number of steps however many were logged: these picks.
+
+    Examples
+    --------
+    >>> evenly_spaced(10, 4).tolist(), evenly_spaced(3, 50).tolist(), evenly_spaced(5, 1).tolist()
+    ([0, 3, 6, 9], [0, 1, 2], [4])
+    """
+    if n <= 0 or k <= 0:
+        return np.empty(0, np.int64)
+    if n <= k:
+        return np.arange(n, dtype=np.int64)
+    if k == 1:
+        return np.array([n - 1], np.int64)
+    return np.round(np.linspace(0, n - 1, k)).astype(np.int64)
+
+
+def ridge_tops(
+    counts: NDArray, baselines: NDArray, overlap: float = 2.5, reach: float = 0.2
+) -> tuple[NDArray[np.float64], float]:
+    """The y values of a ridgeline (TensorBoard's offset view), for a y axis that grows downwards.
+
+    Ridge ``i`` stands on ``baselines[i]`` (its step) and rises *up the screen*, i.e. towards smaller
+    y on a reversed axis, so a newer step (lower on the screen, drawn later) overlaps the older ones
+    behind it. Every ridge uses the same scale: the highest count over all ridges rises
+    ``max(overlap * gap, reach * span)``, where ``gap`` is the median gap between baselines and ``span``
+    their range (1 for a single ridge), so a few ridges overlap a little and fifty overlap a lot.
+
+    Parameters
+    ----------
+    counts : array_like
+        float, shape (k, B): re-binned counts of each ridge.
+    baselines : array_like
+        shape (k,): each ridge's step, increasing.
+    overlap : float
+        How many ridge gaps the tallest bin spans at least.
+    reach : float
+        The fraction of the whole step range the tallest bin spans at least.
+
+    Returns
+    -------
+    tops : numpy.ndarray
+        float64, shape (k, B): ``baselines[i] - counts[i] * scale``.
+    height : float
+        The y extent of the tallest bin (``max(counts) * scale``).
+
+    Examples
+    --------
+    >>> tops, height = ridge_tops(np.array([[0.0, 2.0], [1.0, 1.0]]), np.array([0, 10]), overlap=2)
+    >>> tops.tolist(), height
+    ([[0.0, -20.0], [0.0, 0.0]], 20.0)
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    base = np.asarray(baselines, dtype=np.float64)
+    gaps = np.diff(base)
+    gap = float(np.median(gaps)) if gaps.size and np.median(gaps) > 0 else 1.0
+    span = float(base[-1] - base[0]) if base.size > 1 else 0.0
+    peak = float(np.nanmax(c)) if c.size else 0.0
+    height = max(gap * overlap, span * reach)
+    scale = height / peak if peak > 0 else 0.0
+    return base[:, None] - c * scale, height if peak > 0 else 0.0
 
 
 def _lerp(x: float, x0: float, x1: float, y0: float, y1: float) -> float:

@@ -7,7 +7,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-__all__ = ["PALETTE", "compile_filter", "group_tags", "run_colors", "tab_of", "tag_sort_key"]
+__all__ = ["PALETTE", "blend", "compile_filter", "rgba", "group_tags", "run_colors", "tab_of", "tag_sort_key"]
 
 PALETTE: tuple[str, ...] = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -135,3 +135,29 @@ def run_colors(run_keys: Iterable[str]) -> dict[str, str]:
         taken.add(color)
         out[name] = color
     return out
+
+
+def blend(color: str, other: str, t: float) -> str:
+    """``color`` moved a fraction ``t`` (0..1) of the way towards ``other`` (both ``#rrggbb``).
+
+    Examples
+    --------
+    >>> blend("#000000", "#ffffff", 0.5), blend("#1f77b4", "#ffffff", 0.0)
+    ('#808080', '#1f77b4')
+    """
+    t = min(max(float(t), 0.0), 1.0)
+    a = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b))
+
+
+def rgba(color: str, alpha: float) -> str:
+    """A ``#rrggbb`` colour with transparency, as CSS ``rgba(...)`` (for filled bands).
+
+    Examples
+    --------
+    >>> rgba("#1f77b4", 0.25)
+    'rgba(31,119,180,0.25)'
+    """
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{min(max(float(alpha), 0.0), 1.0):g})"

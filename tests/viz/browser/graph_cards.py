@@ -1,0 +1,55 @@
+"""What the graph cards with controls of their own show, read from the page (shared by their browser tests)."""
+
+from __future__ import annotations
+
+import re
+
+FIGURE_JS = """(title) => {
+    const card = Array.from(document.querySelectorAll('.card')).find(
+        c => c.querySelector('.card-title').textContent === title);
+    if (!card) return null;
+    const gd = card.querySelector('.js-plotly-plot');
+    if (!gd || !gd.data) return null;
+    const arr = v => (v === undefined || v === null) ? null : Array.from(v);
+    return {
+        data: gd.data.map(t => ({name: t.name, x: arr(t.x), y: arr(t.y), fill: t.fill || null,
+                                 customdata: t.customdata ? Array.from(t.customdata, r => Array.from(r)) : null,
+                                 hovertemplate: t.hovertemplate || null})),
+        annotations: (gd.layout.annotations || []).map(a => a.text),
+    };
+}"""
+
+
+def figure(page, title: str) -> dict | None:
+    """The data (name, x, y, fill, customdata, hovertemplate) and annotations of the card titled ``title``."""
+    return page.page.evaluate(FIGURE_JS, title)
+
+
+def card(page, title: str):
+    """The locator of the card titled ``title``."""
+    exact = re.compile(f"^{re.escape(title)}$")
+    return page.page.locator(".card").filter(has=page.page.locator(".card-title", has_text=exact))
+
+
+def choose(page, title: str, control: str, option: str) -> None:
+    """Pick ``option`` in the dropdown of kind ``control`` of the card titled ``title``."""
+    card(page, title).locator(f'[id*=\'"type":"{control}"\']').first.click()
+    page.page.locator(".dash-dropdown-option").get_by_text(option, exact=True).click()
+
+
+def wait(page, predicate, timeout: float = 30.0):
+    """``page.wait_for`` with room for a loaded machine (live ticks, writers and the browser share 2 cores)."""
+    return page.wait_for(predicate, timeout=timeout)
+
+
+def rewind(page, step: int) -> None:
+    """Move the global step slider to ``step``, pausing first.
+
+    A live tick in flight when the slider moves answers with the latest step and moves the slider back
+    to live (a race of the viewer's shared refresh callback); pausing first leaves no tick in flight.
+    """
+    page.page.get_by_label("Pause").check()
+    wait(page, lambda: page.page.locator("#status").inner_text() == "paused")
+    page.page.wait_for_timeout(300)
+    page.set_slider("step-slider", step)
+    wait(page, lambda: page.page.locator("#status").inner_text() == f"rewound to step {step}")
