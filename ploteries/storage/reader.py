@@ -259,7 +259,8 @@ class Database:
         to_row : int, optional
             Stop before committed record ``to_row`` (with ``from_row``: read a series in chunks of rows).
         fields : sequence of str, optional
-            Read only these of ``step``, ``wall_time``, ``value`` (fixed-shape series only).
+            Read only these of ``step``, ``wall_time``, ``value``. Without ``value`` this works for ragged
+            series too and reads no values (e.g. ``fields=("step",)``: the steps of a series of large records).
 
         Returns
         -------
@@ -301,6 +302,8 @@ class Database:
         group = h5["series"][entry.id]
         common = _promotable(entry.blocks)
         if common is None:
+            if fields is not None and "value" not in fields:
+                return self._read_columns(group, entry, start, stop, rows, fields)
             return self._read_ragged(group, entry, start, stop, rows)
         return self._read_fixed(group, entry, common, start, stop, rows, fields)
 
@@ -374,6 +377,26 @@ class Database:
                 raise ValueError(f"fields must be among 'step', 'wall_time', 'value'; got {sorted(unknown)}.")
             out = np.require(out[fields], requirements="C") if len(fields) > 1 else out[fields[0]]
         return out
+
+    def _read_columns(self, group, entry, start, stop, row_span, fields) -> np.ndarray:
+        """``step`` and/or ``wall_time`` of any series, without reading a value."""
+        fields = list(fields)
+        unknown = set(fields) - {"step", "wall_time"}
+        if unknown or not fields:
+            raise ValueError(f"fields must be among 'step', 'wall_time', 'value'; got {sorted(unknown)}.")
+        out_dtype = np.dtype([("step", "<i8"), ("wall_time", "<f8")])
+        parts = []
+        for block, node, rows in self._block_rows(group, entry, start, stop, row_span):
+            if len(rows) == 0:
+                continue
+            lo, hi = int(rows[0]), int(rows[-1]) + 1
+            index = node if block.layout == "fixed" else node["index"]
+            cols = np.empty(hi - lo, out_dtype)
+            for name in out_dtype.names:
+                cols[name] = index.fields(name)[lo:hi]
+            parts.append(cols[rows - lo])
+        out = np.concatenate(parts) if parts else np.empty(0, out_dtype)
+        return np.require(out[fields], requirements="C") if len(fields) > 1 else out[fields[0]]
 
     def _read_ragged(self, group, entry, start, stop, row_span) -> RaggedRecords:
         steps, walls, values = [], [], []

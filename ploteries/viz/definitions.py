@@ -17,6 +17,7 @@ from .services.tags import tab_of, tag_sort_key
 __all__ = [
     "AUTO_PREFIX",
     "DOCUMENT_PREFIX",
+    "MAIN_PARTS",
     "auto_definition",
     "bind",
     "definition_tab",
@@ -25,6 +26,8 @@ __all__ = [
 ]
 
 AUTO_PREFIX = "auto/"
+MAIN_PARTS: dict[str, str] = {"mesh": "vertices"}
+"""Kinds whose main value is not in part ``""`` (a mesh has parts vertices, colors and faces only)."""
 DOCUMENT_PREFIX = "figure/"
 
 
@@ -51,9 +54,10 @@ def auto_definition(card: str, tag: str, *, kind: str | None = None, template: M
 
 
 def main_series(refs: Iterable[SeriesRef]) -> dict[str, str]:
-    """``{tag: kind}`` of the series that carry a tag's main value (part ``""``), in natural tag order.
+    """``{tag: kind}`` of the series that carry a tag's main value, in natural tag order.
 
-    A tag logged with several kinds (in different runs) takes the most common one.
+    The main value is in part ``""``, or in the part :data:`MAIN_PARTS` names for the kind (a mesh's
+    ``"vertices"``). A tag logged with several kinds (in different runs) takes the most common one.
 
     Examples
     --------
@@ -61,13 +65,15 @@ def main_series(refs: Iterable[SeriesRef]) -> dict[str, str]:
     >>> from types import SimpleNamespace as NS
     >>> refs = [SeriesRef("a", NS(run="r", tag="t2", part="", kind="scalar")),
     ...         SeriesRef("a", NS(run="r", tag="t10", part="", kind="histogram")),
-    ...         SeriesRef("a", NS(run="r", tag="t10", part="stats", kind="histogram"))]
+    ...         SeriesRef("a", NS(run="r", tag="t10", part="stats", kind="histogram")),
+    ...         SeriesRef("a", NS(run="r", tag="cloud", part="vertices", kind="mesh")),
+    ...         SeriesRef("a", NS(run="r", tag="cloud", part="faces", kind="mesh"))]
     >>> main_series(refs)
-    {'t2': 'scalar', 't10': 'histogram'}
+    {'cloud': 'mesh', 't2': 'scalar', 't10': 'histogram'}
     """
     counts: dict[str, dict[str, int]] = {}
     for ref in refs:
-        if ref.part == "":
+        if ref.part == "" or MAIN_PARTS.get(ref.kind) == ref.part:
             kinds = counts.setdefault(ref.tag, {})
             kinds[ref.kind] = kinds.get(ref.kind, 0) + 1
     return {

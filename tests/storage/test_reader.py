@@ -100,6 +100,18 @@ def test_fields_and_unsorted_steps(filled):
         db.read("exp/1", "loss", fields=("nope",))
 
 
+def test_steps_of_a_ragged_series_without_its_values(filled):
+    db = ploteries.open(filled)
+    assert db.read("exp/2", "hist", fields=("step",)).tolist() == [1, 2]
+    cols = db.read("exp/2", "hist", fields=("step", "wall_time"), from_row=1)
+    assert cols.dtype.names == ("step", "wall_time") and cols["step"].tolist() == [2]
+    assert db.read("exp/2", "hist", fields=("step",), stop=2).tolist() == [1]
+    (steps,) = db.read_many([("exp/2", "hist", "")], fields=("step",))
+    assert steps.tolist() == [1, 2]
+    with pytest.raises(ValueError, match="fields must be among"):
+        db.read("exp/2", "hist", fields=("step", "nope"))
+
+
 def test_ragged_and_structured_parts(filled):
     db = ploteries.open(filled)
     hist = db.read("exp/2", "hist")

@@ -1,7 +1,7 @@
 """Card types: the built-in ones, and those installed packages register under the ``ploteries.cards`` entry points.
 
->>> sorted(builtin_card_types())[:1]
-['scalar']
+>>> sorted(builtin_card_types())
+['embedding', 'hparams', 'mesh', 'model_graph', 'scalar']
 """
 
 from __future__ import annotations
@@ -10,6 +10,10 @@ import importlib.metadata
 import warnings
 
 from .base import CardContent, CardContext, CardType, CardUpdate
+from .embedding import EmbeddingCard
+from .graph import GraphCard
+from .hparams import HparamsCard
+from .mesh import MeshCard
 from .scalar import ScalarCard
 
 __all__ = [
@@ -28,7 +32,9 @@ ENTRY_POINT_GROUP = "ploteries.cards"
 
 def builtin_card_types() -> dict[str, CardType]:
     """The card types that ship with ploteries, by name."""
-    return {card.name: card for card in (ScalarCard(),)}
+    return {
+        card.name: card for card in (ScalarCard(), HparamsCard(), MeshCard(), EmbeddingCard(), GraphCard())
+    }
 
 
 def load_card_types() -> dict[str, CardType]:

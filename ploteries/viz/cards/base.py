@@ -91,8 +91,12 @@ def read_series(
     stop: int | None = None,
     from_rows: Sequence[int] | None = None,
     to_rows: Sequence[int | None] | None = None,
+    fields: Sequence[str] | None = None,
 ) -> list:
-    """Read several series, one open per database; None where a series (or its database) is gone."""
+    """Read several series, one open per database; None where a series (or its database) is gone.
+
+    ``fields=("step",)`` reads only the steps (of any series, ragged ones included).
+    """
     out: list = [None] * len(refs)
     by_source: dict[str, list[int]] = defaultdict(list)
     for i, ref in enumerate(refs):
@@ -105,7 +109,7 @@ def read_series(
         firsts = None if from_rows is None else [from_rows[i] for i in idx]
         ends = None if to_rows is None else [to_rows[i] for i in idx]
         try:
-            results = db.read_many(keys, stop=stop, from_rows=firsts, to_rows=ends)
+            results = db.read_many(keys, stop=stop, from_rows=firsts, to_rows=ends, fields=fields)
         except (OSError, ValueError, KeyError):
             continue  # replaced or damaged meanwhile: the next refresh reports it
         for i, res in zip(idx, results):
