@@ -32,13 +32,11 @@ from .mesh import _message_figure
 from .scalar import GRAPH_CONFIG
 from .stateful import (
     StateCard,
-    follow_step,
+    choose_step,
     part_ref,
-    pick_row,
     read_value,
     run_dropdown,
     series_steps,
-    slider_marks,
     value_at_step,
 )
 
@@ -307,16 +305,10 @@ class EmbeddingCard(StateCard):
         refs = ctx.series
         return next((r for r in refs if (r.source, r.run) == key), refs[0] if refs else None)
 
-    def _shown(self, ctx: CardContext, ref: SeriesRef, wanted, old_max) -> tuple[list[int], int, int] | None:
-        """(distinct steps, the step shown, its row), or None without records."""
+    def _shown(self, ctx: CardContext, ref: SeriesRef, wanted, old_max) -> tuple[int, int, dict] | None:
+        """(row, the step shown, slider props), or None without records."""
         (steps,) = series_steps(ctx, [ref])
-        if len(steps) == 0:
-            return None
-        distinct = sorted(set(steps.tolist()))
-        step = follow_step(wanted, old_max, distinct[-1])
-        row = pick_row(steps, step)
-        row = 0 if row is None else row
-        return distinct, step, row
+        return choose_step(steps, wanted, old_max)
 
     def view(self, ctx: CardContext, run_value, projection, color, wanted, old_max) -> dict:
         """Everything the body shows for the chosen run, projection, colour column and step."""
@@ -336,19 +328,12 @@ class EmbeddingCard(StateCard):
         shown = self._shown(ctx, ref, wanted, old_max)
         if shown is None:
             return {**out, "figure": _message_figure("no embedding at or before this step")}
-        distinct, step, row = shown
-        out.update(
-            min=distinct[0],
-            max=distinct[-1] if len(distinct) > 1 else distinct[0] + 1,
-            value=step if len(distinct) > 1 else distinct[0],
-            marks=slider_marks(distinct),
-            slider_style={} if len(distinct) > 1 else {"display": "none"},
-        )
+        row, shown_step, props = shown
+        out.update(props, slider_style=props["style"])
         matrix = self._record(ctx, ref, "", row)
         if matrix is None or matrix.ndim != 2 or matrix.shape[0] == 0:
             shape = None if matrix is None else matrix.shape
             return {**out, "figure": _message_figure(f"cannot project an embedding of shape {shape}")}
-        shown_step = int(series_steps(ctx, [ref])[0][row])
         meta = self._metadata(ctx, ref, shown_step)
         rows = meta["rows"] if meta is not None and len(meta["rows"]) == len(matrix) else None
         columns = metadata_columns(meta) if rows is not None else []
@@ -409,8 +394,7 @@ class EmbeddingCard(StateCard):
         shown = None if ref is None else self._shown(ctx, ref, wanted, None)
         if shown is None:
             return None, []
-        _, _, row = shown
-        step = int(series_steps(ctx, [ref])[0][row])
+        _, step, _ = shown
         meta = self._metadata(ctx, ref, step)
         lines: list = [html.Div(f"point {point}", className="embedding-point")]
         if meta is not None and 0 <= point < len(meta["rows"]):

@@ -244,7 +244,7 @@ class GraphCard(StateCard):
         if isinstance(nodes, str):
             return {**out, "figure": _message_figure(nodes)}
         hide = frozenset() if "constants" in (options or []) else CONSTANT_OPS
-        deepest = max((str(n["name"]).count("/") for n in nodes), default=0)
+        deepest = max((str(n["name"]).count("/") for n in nodes if n.get("op") not in hide), default=0)
         out["depth_options"] += [{"label": f"scopes to depth {d}", "value": d} for d in range(1, deepest)]
         out["depth_options"].append({"label": "every node", "value": "all"})
         if depth == "all":

@@ -241,6 +241,12 @@ class HparamsCard(StateCard):
             + f"{names.get(x, x)} %{{x}}<br>{names.get(y, y)} %{{y}}<extra></extra>",
         }
         axis = {"gridcolor": "#eceff3", "zeroline": False}
+
+        def scale(values: list) -> str:
+            nums = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+            wide = nums and len(nums) == len(values) and min(nums) > 0 and max(nums) / min(nums) >= 100
+            return "log" if wide else "-"  # "-": plotly guesses (numbers linear, text categories)
+
         return {
             "data": [trace],
             "layout": {
@@ -248,8 +254,8 @@ class HparamsCard(StateCard):
                 "paper_bgcolor": "#ffffff",
                 "plot_bgcolor": "#ffffff",
                 "font": {"size": 11, "family": "Inter, system-ui, sans-serif", "color": "#333"},
-                "xaxis": {**axis, "title": {"text": names.get(x, "")}},
-                "yaxis": {**axis, "title": {"text": names.get(y, "")}},
+                "xaxis": {**axis, "title": {"text": names.get(x, "")}, "type": scale(trace["x"])},
+                "yaxis": {**axis, "title": {"text": names.get(y, "")}, "type": scale(trace["y"])},
                 "hovermode": "closest",
                 "showlegend": False,
                 "uirevision": card,
@@ -378,7 +384,7 @@ class HparamsCard(StateCard):
                     figure=self.scatter(rows, columns, x, y, None, cid),
                     config=GRAPH_CONFIG,
                     className="card-graph",
-                    style={"height": "280px"},
+                    style={"height": "250px"},
                 ),
                 html.Div(self.info(rows, columns), id=card_id("hparams-info", cid), className="card-info"),
                 dcc.Store(id=card_id("hparams-brush", cid), data={}),

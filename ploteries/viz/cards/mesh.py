@@ -20,12 +20,10 @@ from .base import CardContent, CardContext
 from .scalar import GRAPH_CONFIG
 from .stateful import (
     StateCard,
-    follow_step,
-    pick_row,
+    choose_step,
     read_value,
     run_dropdown,
     series_steps,
-    slider_marks,
     value_at_step,
 )
 
@@ -226,19 +224,8 @@ class MeshCard(StateCard):
         (steps,) = series_steps(ctx, [ref])
         if len(steps) == 0:
             return {**out, "figure": _message_figure("no mesh at or before this step")}
-        distinct = sorted(set(steps.tolist()))
-        step = follow_step(wanted, old_max, distinct[-1])
-        row = pick_row(steps, step)
-        if row is None:
-            row = 0
-        shown = int(steps[row])
-        out.update(
-            min=distinct[0],
-            max=distinct[-1] if len(distinct) > 1 else distinct[0] + 1,
-            value=step if len(distinct) > 1 else distinct[0],
-            marks=slider_marks(distinct),
-            slider_style={} if len(distinct) > 1 else {"display": "none"},
-        )
+        row, shown, props = choose_step(steps, wanted, old_max)
+        out.update(props, slider_style=props["style"])
         vertices = read_value(ctx, ref, row)
         if vertices is None:
             return {**out, "figure": _message_figure("this mesh is no longer in the database")}

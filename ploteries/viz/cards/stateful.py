@@ -23,6 +23,7 @@ from .base import CardContext, CardType, CardUpdate, read_series
 
 __all__ = [
     "StateCard",
+    "choose_step",
     "follow_step",
     "part_ref",
     "pick_row",
@@ -108,6 +109,38 @@ def follow_step(value, old_max, new_max: int) -> int:
     if old_max is not None and value >= old_max:
         return int(new_max)
     return int(min(value, new_max))
+
+
+def choose_step(steps: np.ndarray, wanted, old_max) -> tuple[int, int, dict] | None:
+    """``(row, step shown, slider props)`` for a card's step slider over a series' ``steps``; None if empty.
+
+    ``wanted`` is the slider's value, ``old_max`` its max before the data changed (None when the user moved
+    it): a slider at its max follows the latest record. The props are ``min, max, value, marks`` and
+    ``style`` (hidden with a single step, where ``max == value`` so that it keeps following).
+
+    Examples
+    --------
+    >>> row, shown, props = choose_step(np.array([0, 5, 10]), 7, None)
+    >>> row, shown, props["value"], props["max"]
+    (1, 5, 7, 10)
+    >>> choose_step(np.array([3]), None, None)[2]["style"]
+    {'display': 'none'}
+    """
+    if len(steps) == 0:
+        return None
+    distinct = sorted(set(np.asarray(steps).tolist()))
+    step = follow_step(wanted, old_max, distinct[-1])
+    row = pick_row(steps, step)
+    row = int(np.argmin(steps)) if row is None else row
+    single = len(distinct) == 1
+    props = {
+        "min": distinct[0] - 1 if single else distinct[0],
+        "max": distinct[-1],
+        "value": distinct[0] if single else step,
+        "marks": slider_marks(distinct),
+        "style": {"display": "none"} if single else {},
+    }
+    return row, int(steps[row]), props
 
 
 def read_value(ctx: CardContext, ref: SeriesRef, row: int) -> np.ndarray | None:
