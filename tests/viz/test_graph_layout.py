@@ -137,3 +137,17 @@ def test_default_depth_folds_only_graphs_beyond_the_limit():
     assert default_depth(big, 30) == 2  # 20 layer boxes fit, 200 nodes do not
     assert default_depth(big, 10) == 1
     assert default_depth(big, 2) == 1  # never folds to less than the top-level modules
+
+
+def test_default_depth_does_not_fold_a_module_called_twice_into_a_cycle():
+    # Block/relu runs before and after Block/conv: folded to depth 2, relu would feed conv which feeds relu
+    nodes = [{"name": "input/x", "op": "IO Node", "inputs": []}]
+    for b in range(3):
+        prev = nodes[-1]["name"]
+        nodes += [
+            {"name": f"Net/B[{b}]/ReLU[relu]/a", "op": "aten::relu", "inputs": [prev]},
+            {"name": f"Net/B[{b}]/Conv[conv]/c", "op": "aten::conv", "inputs": [f"Net/B[{b}]/ReLU[relu]/a"]},
+            {"name": f"Net/B[{b}]/ReLU[relu]/d", "op": "aten::relu", "inputs": [f"Net/B[{b}]/Conv[conv]/c"]},
+        ]
+    assert len(collapse_scopes(nodes, 2)) == 7  # would fit a limit of 8...
+    assert default_depth(nodes, 8) == 1  # ...but folds relu into a cycle: depth 1 instead

@@ -357,7 +357,7 @@ class EmbeddingCard(StateCard):
         pct = [f"PC{i + 1} ({100 * e:.1f}%)" for i, e in enumerate(proj.explained)]
         axis = {"gridcolor": "#eceff3", "zeroline": False}
         layout: dict[str, Any] = {
-            "margin": {"l": 46, "r": 8, "t": 8, "b": 40},
+            "margin": {"l": 46, "r": 8, "t": 30, "b": 40},  # room for the mode bar above the legend
             "paper_bgcolor": "#ffffff",
             "plot_bgcolor": "#ffffff",
             "font": {"size": 11, "family": "Inter, system-ui, sans-serif", "color": "#333"},

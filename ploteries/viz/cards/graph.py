@@ -58,21 +58,24 @@ def node_label(node: Mapping) -> str:
 
     Examples
     --------
-    >>> node_label({"name": "Net/Linear[fc1]", "op": "scope"}), node_label({"name": "Net/x.1", "op": "aten::relu"})
-    ('Linear[fc1]', 'relu')
+    >>> node_label({"name": "Net/Seq[layer1]/Block[0]", "op": "scope"}), node_label({"name": "Net/x.1", "op": "aten::relu"})
+    ('Block · layer1.0', 'relu')
     >>> node_label({"name": "Net/Sequential[block]/Linear[0]/input", "op": "aten::linear"})
     'linear · block.0'
     >>> node_label({"name": "input/x", "op": "IO Node"})
     'input: x'
     """
     name, op = str(node.get("name")), str(node.get("op"))
+    parts = name.split("/")
     if op == "scope":
-        return name.rsplit("/", 1)[-1]
+        modules = [p[p.index("[") + 1 : -1] for p in parts if "[" in p and p.endswith("]")]
+        kind = parts[-1].split("[", 1)[0]
+        return f"{kind} · {'.'.join(modules)}" if modules and kind else parts[-1]
     if op == "IO Node":
         head, _, tail = name.partition("/")
         return f"{head}: {tail}" if tail else name
     short = op.rsplit("::", 1)[-1] if op else name.rsplit("/", 1)[-1]
-    modules = [p[p.index("[") + 1 : -1] for p in name.split("/")[:-1] if "[" in p and p.endswith("]")]
+    modules = [p[p.index("[") + 1 : -1] for p in parts[:-1] if "[" in p and p.endswith("]")]
     return f"{short} · {'.'.join(modules)}" if modules else short
 
 
@@ -185,7 +188,8 @@ def graph_figure(nodes: Sequence[Mapping], *, card: str, max_boxes: int = 150) -
         if boxes
         else []
     )
-    widest = max((len([n for n in names if lay.positions[n][1] == i]) for i in range(lay.layers)), default=1)
+    every_x = [x for path in lay.paths.values() for x, _ in path] + xs
+    x_lo, x_hi = min(every_x, default=0.0), max(every_x, default=0.0)
     height = int(min(max(320, 58 * lay.layers + 40), 1600))
     layout = {
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
@@ -195,7 +199,7 @@ def graph_figure(nodes: Sequence[Mapping], *, card: str, max_boxes: int = 150) -
         "hovermode": "closest",
         "hoverlabel": {"align": "left", "bgcolor": "#ffffff", "font": {"size": 11}},
         "dragmode": "pan",
-        "xaxis": {"visible": False, "range": [-widest / 2 - 0.5, widest / 2 + 0.5]},
+        "xaxis": {"visible": False, "range": [x_lo - 0.7, x_hi + 0.7]},
         "yaxis": {"visible": False, "autorange": "reversed"},
         "annotations": annotations,
         "height": height,

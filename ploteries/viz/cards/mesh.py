@@ -124,7 +124,13 @@ def mesh_figure(trace: dict, card: str) -> dict:
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
             "paper_bgcolor": "#ffffff",
             "font": {"size": 11, "family": "Inter, system-ui, sans-serif", "color": "#333"},
-            "scene": {"aspectmode": "data", "xaxis": axis, "yaxis": axis, "zaxis": axis},
+            "scene": {
+                "aspectmode": "data",
+                "xaxis": axis,
+                "yaxis": axis,
+                "zaxis": axis,
+                "camera": {"eye": {"x": 1.55, "y": 1.55, "z": 1.05}},
+            },
             "uirevision": card,
             "showlegend": False,
         },
@@ -215,7 +221,7 @@ class MeshCard(StateCard):
             "value": 0,
             "marks": {},
             "slider_style": {"display": "none"},
-            "batch_options": [{"label": "item 0", "value": 0}],
+            "batch_options": [{"label": "batch item 0", "value": 0}],
             "batch_style": {"display": "none"},
             "info": "",
         }
@@ -249,7 +255,7 @@ class MeshCard(StateCard):
         n_faces = len(trace.get("i") or [])
         out.update(
             figure=mesh_figure(trace, ctx.card_id),
-            batch_options=[{"label": f"item {i}", "value": i} for i in range(b)],
+            batch_options=[{"label": f"batch item {i}", "value": i} for i in range(b)],
             batch_style={} if b > 1 else {"display": "none"},
             info=f"{ctx.label(ref)} · step {shown} · {vertices.shape[1]:,} vertices"
             + (f" · {n_faces:,} faces" if n_faces else " · points")

@@ -136,7 +136,9 @@ def collapse_scopes(
 def default_depth(
     nodes: Sequence[Mapping], limit: int = 60, *, hide: frozenset[str] = frozenset()
 ) -> int | None:
-    """The deepest scope depth that keeps at most ``limit`` nodes (None: the whole graph fits; at least 1).
+    """The scope depth a graph is first shown at: None (every node) when it has at most ``limit`` nodes,
+    else the deepest depth that keeps at most ``limit`` nodes and folds no cycle (a module called twice,
+    such as a shared ReLU, folds into a box feeding itself), and at least 1.
 
     Examples
     --------
@@ -150,9 +152,13 @@ def default_depth(
     deepest = max((scope_depth(str(n.get("name"))) for n in kept), default=0)
     best = 1
     for depth in range(1, deepest):
-        if len(collapse_scopes(kept, depth)) > limit:
+        folded = collapse_scopes(kept, depth)
+        if len(folded) > limit:
             break
-        best = depth
+        names = [str(n["name"]) for n in folded]
+        edges = graph_edges(folded)
+        if _acyclic(names, edges) == edges:
+            best = depth
     return best
 
 

@@ -54,6 +54,11 @@ def table_rows(page) -> list[list[str]]:
     )
 
 
+def table_row(page, trial: str) -> list[str] | None:
+    """The cells of one trial's row, None while the table does not show it (e.g. being redrawn)."""
+    return next((r for r in table_rows(page) if r[0] == trial), None)
+
+
 def parcoords(page):
     data = page.page.evaluate(
         """() => { const gd = document.querySelector('.card-hparams .js-plotly-plot');
@@ -139,7 +144,7 @@ def test_hparams_new_trials_appear_live_and_rewind_hides_them(start_viewer, open
     write_trial(
         root, 3, {"lr": 0.3, "bs": 16, "opt": "rmsprop", "bn": True}, {"hparam/accuracy": 0.95}, steps=12
     )
-    rows = page.wait_for(lambda: len(r := table_rows(page)) == 4 and r, timeout=15)
+    rows = page.wait_for(lambda: len(r := table_rows(page)) == 4 and r, timeout=30)
     new = next(r for r in rows if r[0] == "trial3/hp")
     assert new[1:5] == ["0.3", "16", "rmsprop", "1"] and new[5] == "0.95"
     dims = {d["label"]: d for d in parcoords(page)["dimensions"]}
@@ -147,12 +152,14 @@ def test_hparams_new_trials_appear_live_and_rewind_hides_them(start_viewer, open
     # training goes on in a trial's run: its scalar column follows
     with SummaryWriter(str(root / "trial0")) as w:
         w.add_scalar("loss/train", 0.125, 8)
-    page.wait_for(lambda: next(r for r in table_rows(page) if r[0] == "trial0/hp")[-1] == "0.125")
+    page.wait_for(lambda: (table_row(page, "trial0/hp") or [None])[-1] == "0.125", timeout=30)
     page.set_slider("step-slider", 6)  # trial3's hparams were logged at step 11
-    page.wait_for(lambda: sorted(r[0] for r in table_rows(page)) == ["trial0/hp", "trial1/hp", "trial2/hp"])
-    assert next(r for r in table_rows(page) if r[0] == "trial0/hp")[-1] == "0.2"  # last value up to step 6
+    page.wait_for(
+        lambda: sorted(r[0] for r in table_rows(page)) == ["trial0/hp", "trial1/hp", "trial2/hp"], timeout=30
+    )
+    assert table_row(page, "trial0/hp")[-1] == "0.2"  # last value up to step 6
     page.page.click("#live")
-    page.wait_for(lambda: len(table_rows(page)) == 4)
+    page.wait_for(lambda: len(table_rows(page)) == 4, timeout=30)
 
 
 # --------------------------------------------------------------------------------------------------- mesh
@@ -183,7 +190,7 @@ def test_mesh_card_draws_vertices_faces_colours_with_step_and_batch(start_viewer
     box.press("Tab")
     page.wait_for(lambda: mesh_trace(page, "mesh/tetra")["x"] == [0.0, 1.0, 0.0, 0.0])  # step 0 (<= 2)
     card(page, "mesh/tetra").locator(".card-batch-select").click()
-    page.page.get_by_role("option", name="item 1").click()
+    page.page.get_by_role("option", name="batch item 1").click()
     t = page.wait_for(lambda: (t := mesh_trace(page, "mesh/tetra"))["x"] == [0.0, 2.0, 0.0, 0.0] and t)
     assert t["vertexcolor"][0] == "#ffff00"
     assert not page.errors
