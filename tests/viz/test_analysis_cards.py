@@ -119,13 +119,13 @@ def test_mesh_view_draws_faces_colours_batch_items_and_steps(tmp_path):
     assert np.c_[trace["i"], trace["j"], trace["k"]].tolist() == TETRA_FACES.tolist()
     assert trace["vertexcolor"] == ["#ff0000", "#00ff00", "#0000ff", "#ffff00"]
     assert (v["min"], v["max"], v["value"], v["marks"]) == (0, 5, 5, {0: "0", 5: "5"})
-    assert [o["value"] for o in v["batch_options"]] == [0, 1] and v["batch_style"] == {}
+    assert [o["value"] for o in v["batch_options"]] == [0, 1] and v["batch_style"] == {} and v["style"] == {}
     assert "4 vertices · 4 faces · item 0 of 2" in v["info"]
     item1 = card.view(ctx, None, 1, 0, None)["figure"]["data"][0]  # step 0, item 1
     np.testing.assert_allclose(np.c_[item1["x"], item1["y"], item1["z"]], TETRA * 2)
     assert item1["vertexcolor"][0] == "#ffff00"  # item 1's colours are reversed
     rewound = card.view(context(lib, "mesh/tetra", ViewSettings(step=3)), None, 0, None, None)
-    assert rewound["figure"]["data"][0]["x"] == [0.0, 1.0, 0.0, 0.0] and rewound["slider_style"] == {
+    assert rewound["figure"]["data"][0]["x"] == [0.0, 1.0, 0.0, 0.0] and rewound["style"] == {
         "display": "none"
     }
     follow = card.view(ctx, None, 0, 5, 5)

@@ -31,12 +31,15 @@ from .base import CardContent, CardContext
 from .mesh import _message_figure
 from .scalar import GRAPH_CONFIG
 from .stateful import (
+    STEP_PROPS,
     StateCard,
     choose_step,
     part_ref,
     read_value,
     run_dropdown,
     series_steps,
+    step_outputs,
+    step_slider,
     value_at_step,
 )
 
@@ -281,20 +284,7 @@ class EmbeddingCard(StateCard):
                     ],
                     className="embedding-main",
                 ),
-                html.Div(
-                    dcc.Slider(
-                        id=card_id("embedding-step", cid),
-                        min=v["min"],
-                        max=v["max"],
-                        step=1,
-                        value=v["value"],
-                        marks=v["marks"],
-                        updatemode="mouseup",
-                    ),
-                    id=card_id("embedding-step-box", cid),
-                    className="card-step",
-                    style=v["slider_style"],
-                ),
+                step_slider("embedding", cid, v),
                 html.Div(v["info"], id=card_id("embedding-info", cid), className="card-info"),
             ]
         )
@@ -317,7 +307,7 @@ class EmbeddingCard(StateCard):
             "max": 1,
             "value": 0,
             "marks": {},
-            "slider_style": {"display": "none"},
+            "style": {"display": "none"},
             "color_options": [],
             "color": color,
             "info": "",
@@ -329,7 +319,7 @@ class EmbeddingCard(StateCard):
         if shown is None:
             return {**out, "figure": _message_figure("no embedding at or before this step")}
         row, shown_step, props = shown
-        out.update(props, slider_style=props["style"])
+        out.update(props)
         matrix = self._record(ctx, ref, "", row)
         if matrix is None or matrix.ndim != 2 or matrix.shape[0] == 0:
             shape = None if matrix is None else matrix.shape
@@ -460,11 +450,7 @@ class EmbeddingCard(StateCard):
 
         @app.callback(
             Output(card_id("embedding-graph", MATCH), "figure"),
-            Output(card_id("embedding-step", MATCH), "min"),
-            Output(card_id("embedding-step", MATCH), "max"),
-            Output(card_id("embedding-step", MATCH), "value"),
-            Output(card_id("embedding-step", MATCH), "marks"),
-            Output(card_id("embedding-step-box", MATCH), "style"),
+            *step_outputs("embedding"),
             Output(card_id("embedding-color", MATCH), "options"),
             Output(card_id("embedding-color", MATCH), "value"),
             Output(card_id("embedding-info", MATCH), "children"),
@@ -483,19 +469,7 @@ class EmbeddingCard(StateCard):
                 return (no_update,) * 9
             by_user = dash_ctx.triggered_id.get("type") == "embedding-step"
             v = self.view(context, run_value, projection, color or None, step, None if by_user else old_max)
-            if v["color"] is None and color:
-                v["color"] = None
-            keys = (
-                "figure",
-                "min",
-                "max",
-                "value",
-                "marks",
-                "slider_style",
-                "color_options",
-                "color",
-                "info",
-            )
+            keys = ("figure", *STEP_PROPS, "color_options", "color", "info")
             return tuple(v[k] for k in keys)
 
         @app.callback(

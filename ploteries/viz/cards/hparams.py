@@ -302,6 +302,16 @@ class HparamsCard(StateCard):
         rows, columns = t["rows"], t["columns"]
         x, y = self.default_axes(columns)
         axis_options = [{"label": c["name"][-1], "value": c["id"]} for c in columns]
+
+        def axis_dropdown(kind: str, value) -> dcc.Dropdown:
+            return dcc.Dropdown(
+                id=card_id(kind, cid),
+                options=axis_options,
+                value=value,
+                clearable=False,
+                className="card-axis-select",
+                persistence=True,
+            )
         scalars = dcc.Dropdown(
             id=card_id("hparams-scalars", cid),
             options=[{"label": tag, "value": tag} for tag in t["offered"]],
@@ -359,23 +369,9 @@ class HparamsCard(StateCard):
                 html.Div(
                     [
                         html.Span("scatter", className="control-label"),
-                        dcc.Dropdown(
-                            id=card_id("hparams-x", cid),
-                            options=axis_options,
-                            value=x,
-                            clearable=False,
-                            className="card-axis-select",
-                            persistence=True,
-                        ),
+                        axis_dropdown("hparams-x", x),
                         html.Span("vs", className="control-label"),
-                        dcc.Dropdown(
-                            id=card_id("hparams-y", cid),
-                            options=axis_options,
-                            value=y,
-                            clearable=False,
-                            className="card-axis-select",
-                            persistence=True,
-                        ),
+                        axis_dropdown("hparams-y", y),
                     ],
                     className="card-controls",
                 ),

@@ -19,11 +19,14 @@ from ..settings import run_key_from_value
 from .base import CardContent, CardContext
 from .scalar import GRAPH_CONFIG
 from .stateful import (
+    STEP_PROPS,
     StateCard,
     choose_step,
     read_value,
     run_dropdown,
     series_steps,
+    step_outputs,
+    step_slider,
     value_at_step,
 )
 
@@ -180,20 +183,7 @@ class MeshCard(StateCard):
             ],
             className="card-controls",
         )
-        slider = html.Div(
-            dcc.Slider(
-                id=card_id("mesh-step", cid),
-                min=view["min"],
-                max=view["max"],
-                step=1,
-                value=view["value"],
-                marks=view["marks"],
-                updatemode="mouseup",
-            ),
-            id=card_id("mesh-step-box", cid),
-            className="card-step",
-            style=view["slider_style"],
-        )
+        slider = step_slider("mesh", cid, view)
         body = html.Div(
             [
                 controls,
@@ -220,7 +210,7 @@ class MeshCard(StateCard):
             "max": 1,
             "value": 0,
             "marks": {},
-            "slider_style": {"display": "none"},
+            "style": {"display": "none"},
             "batch_options": [{"label": "batch item 0", "value": 0}],
             "batch_style": {"display": "none"},
             "info": "",
@@ -231,7 +221,7 @@ class MeshCard(StateCard):
         if len(steps) == 0:
             return {**out, "figure": _message_figure("no mesh at or before this step")}
         row, shown, props = choose_step(steps, wanted, old_max)
-        out.update(props, slider_style=props["style"])
+        out.update(props)
         vertices = read_value(ctx, ref, row)
         if vertices is None:
             return {**out, "figure": _message_figure("this mesh is no longer in the database")}
@@ -266,11 +256,7 @@ class MeshCard(StateCard):
     def register_callbacks(self, app) -> None:
         @app.callback(
             Output(card_id("mesh-graph", MATCH), "figure"),
-            Output(card_id("mesh-step", MATCH), "min"),
-            Output(card_id("mesh-step", MATCH), "max"),
-            Output(card_id("mesh-step", MATCH), "value"),
-            Output(card_id("mesh-step", MATCH), "marks"),
-            Output(card_id("mesh-step-box", MATCH), "style"),
+            *step_outputs("mesh"),
             Output(card_id("mesh-batch", MATCH), "options"),
             Output(card_id("mesh-batch", MATCH), "style"),
             Output(card_id("mesh-info", MATCH), "children"),
@@ -293,11 +279,7 @@ class MeshCard(StateCard):
             v = self.view(context, run_value, batch, step, None if by_user else old_max)
             return (
                 v["figure"],
-                v["min"],
-                v["max"],
-                v["value"],
-                v["marks"],
-                v["slider_style"],
+                *(v[k] for k in STEP_PROPS),
                 v["batch_options"],
                 v["batch_style"],
                 v["info"],

@@ -13,15 +13,17 @@ import hashlib
 from collections.abc import Sequence
 
 import numpy as np
-from dash import dcc, html
+from dash import MATCH, Output, dcc, html
 
 from ploteries.storage import RaggedRecords
 
+from ..ids import card_id
 from ..library import SeriesRef
 from ..settings import run_key_value
 from .base import CardContext, CardType, CardUpdate, read_series
 
 __all__ = [
+    "STEP_PROPS",
     "StateCard",
     "choose_step",
     "follow_step",
@@ -32,6 +34,8 @@ __all__ = [
     "series_digest",
     "series_steps",
     "slider_marks",
+    "step_outputs",
+    "step_slider",
     "value_at_step",
 ]
 
@@ -182,6 +186,35 @@ def slider_marks(steps: Sequence[int], count: int = 5) -> dict:
         return {}
     picks = np.unique(np.linspace(0, len(steps) - 1, min(count, len(steps))).round().astype(int))
     return {steps[i]: str(steps[i]) for i in picks}
+
+
+def step_slider(kind: str, card: str, props: dict) -> html.Div:
+    """A card's step slider ``{kind}-step`` in its box ``{kind}-step-box``, from :func:`choose_step`'s props."""
+    return html.Div(
+        dcc.Slider(
+            id=card_id(f"{kind}-step", card),
+            min=props["min"],
+            max=props["max"],
+            step=1,
+            value=props["value"],
+            marks=props["marks"],
+            updatemode="mouseup",
+        ),
+        id=card_id(f"{kind}-step-box", card),
+        className="card-step",
+        style=props["style"],
+    )
+
+
+def step_outputs(kind: str) -> list[Output]:
+    """The outputs of a step slider made by :func:`step_slider` (min, max, value, marks, box style)."""
+    return [Output(card_id(f"{kind}-step", MATCH), p) for p in ("min", "max", "value", "marks")] + [
+        Output(card_id(f"{kind}-step-box", MATCH), "style")
+    ]
+
+
+STEP_PROPS = ("min", "max", "value", "marks", "style")
+"""The keys of :func:`choose_step`'s props, in the order of :func:`step_outputs`."""
 
 
 def run_dropdown(ctx: CardContext, refs: Sequence[SeriesRef], kind: str) -> tuple[dcc.Dropdown, list[str]]:
