@@ -241,3 +241,21 @@ def test_a_graph_record_that_is_not_a_graph_shows_a_message(tmp_path):
     ctx = context(Library([tmp_path]), "model graph")
     fig = ctx.card_type.view(ctx, None, "auto", [])["figure"]
     assert "cannot draw this graph" in fig["layout"]["annotations"][0]["text"]
+
+
+def test_label_image_route_serves_png_and_only_series_of_the_library(tmp_path):
+    from ploteries.viz.app import create_app
+
+    lib = Library([write_embedding(tmp_path)])
+    client = create_app(lib).server.test_client()
+    ok = client.get("/_ploteries/embedding/label_img?source=exp/ploteries.h5&run=exp&tag=default&step=0&index=3")
+    assert ok.status_code == 200 and ok.mimetype == "image/png"
+    assert np.asarray(Image.open(io.BytesIO(ok.data))).shape == (8, 8, 3)
+    for query in (
+        "source=../../etc/passwd&run=exp&tag=default&step=0&index=3",
+        "source=/etc/passwd&run=exp&tag=default&step=0&index=3",
+        "source=exp/ploteries.h5&run=exp&tag=default&step=0&index=-1",
+        "source=exp/ploteries.h5&run=exp&tag=default&step=x&index=1",
+    ):
+        bad = client.get(f"/_ploteries/embedding/label_img?{query}")
+        assert bad.status_code == 404 and bad.mimetype == "text/plain", query
