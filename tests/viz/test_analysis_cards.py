@@ -248,7 +248,9 @@ def test_label_image_route_serves_png_and_only_series_of_the_library(tmp_path):
 
     lib = Library([write_embedding(tmp_path)])
     client = create_app(lib).server.test_client()
-    ok = client.get("/_ploteries/embedding/label_img?source=exp/ploteries.h5&run=exp&tag=default&step=0&index=3")
+    ok = client.get(
+        "/_ploteries/embedding/label_img?source=exp/ploteries.h5&run=exp&tag=default&step=0&index=3"
+    )
     assert ok.status_code == 200 and ok.mimetype == "image/png"
     assert np.asarray(Image.open(io.BytesIO(ok.data))).shape == (8, 8, 3)
     for query in (

@@ -312,6 +312,7 @@ class HparamsCard(StateCard):
                 className="card-axis-select",
                 persistence=True,
             )
+
         scalars = dcc.Dropdown(
             id=card_id("hparams-scalars", cid),
             options=[{"label": tag, "value": tag} for tag in t["offered"]],
