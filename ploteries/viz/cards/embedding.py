@@ -50,11 +50,19 @@ MAX_CATEGORIES = len(PALETTE)
 """Up to this many distinct values, a text column gets one trace (legend entry, colour) per value."""
 
 
-class _Cache:
-    """A small thread-safe LRU of computed values."""
+def _nbytes(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    points = getattr(value, "points", None)
+    return points.nbytes if isinstance(points, np.ndarray) else 1024
 
-    def __init__(self, size: int):
+
+class _Cache:
+    """A small thread-safe LRU of computed values, bounded in entries and in bytes (arrays' ``nbytes``)."""
+
+    def __init__(self, size: int, max_bytes: int = 512 * 2**20):
         self.size = size
+        self.max_bytes = max_bytes
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
@@ -66,8 +74,10 @@ class _Cache:
         value = compute()
         with self._lock:
             self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            total = sum(_nbytes(v) for v in self._items.values())
+            while len(self._items) > 1 and (len(self._items) > self.size or total > self.max_bytes):
+                _, old = self._items.popitem(last=False)
+                total -= _nbytes(old)
         return value
 
 
