@@ -58,6 +58,9 @@ def test_hparams_rows_hold_hparams_metrics_and_last_scalar_values(tmp_path):
     assert {r["_color"] for r in rows} == {
         c for k, c in colors.items() if k.run in ("trial0", "trial1", "trial2")
     }
+    scatter = ctx.card_type.scatter(t["rows"], t["columns"], "h:lr", "m:hparam/accuracy", None, "c")
+    assert scatter["layout"]["xaxis"]["type"] == "log" and "type" not in scatter["layout"]["yaxis"]
+    assert sorted(scatter["data"][0]["x"]) == [0.001, 0.01, 0.1]
     only = ctx.card_type.table(ctx, ["loss/train"])
     assert [c["id"] for c in only["columns"]][-1] == "s:loss/train"
     assert not any(c["id"] == "s:acc/val" for c in only["columns"])

@@ -242,10 +242,10 @@ class HparamsCard(StateCard):
         }
         axis = {"gridcolor": "#eceff3", "zeroline": False}
 
-        def scale(values: list) -> str:
+        def scale(values: list) -> dict:
             nums = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
             wide = nums and len(nums) == len(values) and min(nums) > 0 and max(nums) / min(nums) >= 100
-            return "log" if wide else "-"  # "-": plotly guesses (numbers linear, text categories)
+            return {"type": "log", "dtick": 1} if wide else {}  # else plotly picks: linear or categories
 
         return {
             "data": [trace],
@@ -254,8 +254,8 @@ class HparamsCard(StateCard):
                 "paper_bgcolor": "#ffffff",
                 "plot_bgcolor": "#ffffff",
                 "font": {"size": 11, "family": "Inter, system-ui, sans-serif", "color": "#333"},
-                "xaxis": {**axis, "title": {"text": names.get(x, "")}, "type": scale(trace["x"])},
-                "yaxis": {**axis, "title": {"text": names.get(y, "")}, "type": scale(trace["y"])},
+                "xaxis": {**axis, "title": {"text": names.get(x, "")}, **scale(trace["x"])},
+                "yaxis": {**axis, "title": {"text": names.get(y, "")}, **scale(trace["y"])},
                 "hovermode": "closest",
                 "showlegend": False,
                 "uirevision": card,

@@ -154,6 +154,7 @@ def test_hparams_new_trials_appear_live_and_rewind_hides_them(start_viewer, open
         w.add_scalar("loss/train", 0.125, 8)
     page.wait_for(lambda: (table_row(page, "trial0/hp") or [None])[-1] == "0.125", timeout=30)
     page.set_slider("step-slider", 6)  # trial3's hparams were logged at step 11
+    page.wait_for(lambda: page.page.locator("#status").inner_text() == "rewound to step 6", timeout=30)
     page.wait_for(
         lambda: sorted(r[0] for r in table_rows(page)) == ["trial0/hp", "trial1/hp", "trial2/hp"], timeout=30
     )
