@@ -191,7 +191,8 @@ def create_app(
                     new_states[state_ids.index(cid)] = update.state
         rng = snapshot.step_range() or (0, 0)
         at_live = settings.step is None and (slider is None or slider_max is None or slider >= slider_max)
-        value = rng[1] if at_live else no_update
+        # write the slider only when the latest step moved: a tick must not undo a value the user just typed
+        value = rng[1] if at_live and slider != rng[1] else no_update
         text, cls = _status(settings, bool(pause))
         return (
             snapshot.version if snapshot.version != version else no_update,

@@ -113,9 +113,12 @@ def test_hparams_table_and_parallel_coordinates_show_every_trial(start_viewer, o
 
     # selecting a row keeps its line in colour and fades the others
     page.page.locator(".hparams-table tr", has_text="trial1/hp").locator("input[type=checkbox]").check()
-    faded = page.wait_for(lambda: (s := parcoords(page)["line"]["colorscale"]) and s[0][1] == "#d5d9df" and s)
+    faded = page.wait_for(
+        lambda: (s := parcoords(page)["line"]["colorscale"]) and s[0][1] == "#d5d9df" and s, timeout=30
+    )
     assert faded[2 * order.index("trial1/hp")][1] != "#d5d9df"
     page.page.locator(".hparams-table tr", has_text="trial1/hp").locator("input[type=checkbox]").uncheck()
+    page.wait_for(lambda: "#d5d9df" not in str(parcoords(page)["line"]["colorscale"]), timeout=30)
 
     # brushing an axis greys the table rows outside the brush
     acc = [d["label"] for d in trace["dimensions"]].index("hparam/accuracy")
@@ -129,7 +132,8 @@ def test_hparams_table_and_parallel_coordinates_show_every_trial(start_viewer, o
                 tr => tr.querySelector('td.dash-cell') &&
                       getComputedStyle(tr.querySelector('td.dash-cell')).color === 'rgb(170, 178, 189)'
             ).map(tr => tr.querySelector('td.dash-cell').innerText.trim())"""
-        )
+        ),
+        timeout=30,
     )
     assert sorted(grey) == ["trial0/hp", "trial1/hp"]
     page.screenshot("hparams-card-brushed")
