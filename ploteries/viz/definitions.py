@@ -18,6 +18,7 @@ from .services.tags import tab_of, tag_sort_key
 __all__ = [
     "AUTO_PREFIX",
     "DOCUMENT_PREFIX",
+    "MAIN_PARTS",
     "auto_definition",
     "bind",
     "definition_tab",
@@ -26,9 +27,9 @@ __all__ = [
 ]
 
 AUTO_PREFIX = "auto/"
-MAIN_PARTS = {"image": ("", "file"), "video": ("", "file")}
+MAIN_PARTS = {"image": ("", "file"), "video": ("", "file"), "mesh": ("vertices",)}
 """Parts that carry a tag's main value, per kind (default ``""``): media written with ``media_dir=`` keep
-their file's path in part ``file`` instead of the pixels in part ``""``."""
+their file's path in part ``file`` instead of the pixels in part ``""``; a mesh has vertices, colors and faces."""
 DOCUMENT_PREFIX = "figure/"
 
 
@@ -57,8 +58,8 @@ def auto_definition(card: str, tag: str, *, template: Mapping | None = None) -> 
 def main_series(refs: Iterable[SeriesRef]) -> dict[str, str]:
     """``{tag: kind}`` of the series that carry a tag's main value, in natural tag order.
 
-    The main value is part ``""``, or a part of :data:`MAIN_PARTS` (an image's ``file``). A tag logged with
-    several kinds (in different runs) takes the most common one.
+    The main value is part ``""``, or a part of :data:`MAIN_PARTS` (an image's ``file``, a mesh's ``vertices``).
+    A tag logged with several kinds (in different runs) takes the most common one.
 
     Examples
     --------
@@ -67,9 +68,11 @@ def main_series(refs: Iterable[SeriesRef]) -> dict[str, str]:
     >>> refs = [SeriesRef("a", NS(run="r", tag="t2", part="", kind="scalar")),
     ...         SeriesRef("a", NS(run="r", tag="t10", part="", kind="histogram")),
     ...         SeriesRef("a", NS(run="r", tag="t10", part="stats", kind="histogram")),
-    ...         SeriesRef("a", NS(run="r", tag="img", part="file", kind="image"))]
+    ...         SeriesRef("a", NS(run="r", tag="img", part="file", kind="image")),
+    ...         SeriesRef("a", NS(run="r", tag="cloud", part="vertices", kind="mesh")),
+    ...         SeriesRef("a", NS(run="r", tag="cloud", part="faces", kind="mesh"))]
     >>> main_series(refs)
-    {'img': 'image', 't2': 'scalar', 't10': 'histogram'}
+    {'cloud': 'mesh', 'img': 'image', 't2': 'scalar', 't10': 'histogram'}
     """
     counts: dict[str, dict[str, int]] = {}
     seen: set = set()

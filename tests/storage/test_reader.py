@@ -113,6 +113,9 @@ def test_index_fields_read_steps_without_values_for_ragged_series_too(filled):
     ]
     with pytest.raises(ValueError, match="fields must be among"):
         db.read("exp/2", "hist", fields=("wall",))
+    assert db.read("exp/2", "hist", fields=("step",), stop=2).tolist() == [1]
+    (steps,) = db.read_many([("exp/2", "hist", "")], fields=("step",))
+    assert steps.tolist() == [1, 2]
 
 
 def test_ragged_and_structured_parts(filled):

@@ -12,8 +12,12 @@ import warnings
 from .audio import AudioCard
 from .base import CardContent, CardContext, CardType, CardUpdate
 from .custom_scalars import CustomScalarsCard
+from .embedding import EmbeddingCard
+from .graph import GraphCard
 from .histogram import DistributionCard, HistogramCard
+from .hparams import HparamsCard
 from .image import ImageCard
+from .mesh import MeshCard
 from .plotly import PlotlyCard
 from .pr_curve import PrCurveCard
 from .scalar import ScalarCard
@@ -51,6 +55,10 @@ def builtin_card_types() -> dict[str, CardType]:
         TextCard(),
         AudioCard(),
         VideoCard(),
+        HparamsCard(),
+        MeshCard(),
+        EmbeddingCard(),
+        GraphCard(),
         TensorCard(),
         PlotlyCard(),
     )
