@@ -12,8 +12,13 @@ Callbacks and what they do (state in, figure or ``Patch`` out):
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import dash
 from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
@@ -28,7 +33,7 @@ from .services.export import series_to_csv, series_to_json
 from .services.tags import compile_filter, run_colors
 from .settings import ViewSettings
 
-__all__ = ["Viewer", "create_app"]
+__all__ = ["FirstPage", "Viewer", "create_app"]
 
 _ASSETS = __file__.rsplit("/", 1)[0] + "/assets"
 
@@ -53,12 +58,25 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
+RENDER_THREADS = 4
+"""Most threads drawing the cards of one page (fewer on a machine with fewer cores)."""
+
+
+class FirstPage(NamedTuple):
+    """The first page a browser gets, drawn into the layout (see :meth:`Viewer.first_page`)."""
+
+    version: str
+    explorer: tuple  # Viewer.explorer_view
+    cards: tuple  # Viewer.cards_view
+
+
 class Viewer:
     """The server-side model behind the callbacks: the library, the card types and how to build a page."""
 
     def __init__(self, library: Library, types: dict[str, CardType] | None = None):
         self.library = library
         self.types = types if types is not None else load_card_types()
+        self._first_page_lock = threading.Lock()
 
     def colors(self, snapshot: Snapshot) -> dict:
         labels = snapshot.labels
@@ -101,6 +119,85 @@ class Viewer:
             labels=snapshot.labels,
             colors=colors,
         )
+
+    def explorer_view(self, snapshot: Snapshot, checked, old_options, tab) -> tuple:
+        """The explorer's parts: ``(databases, run options, checked runs, tab children, tab, banner)``.
+
+        Runs that were not in ``old_options`` are checked (new runs are shown); the tab is kept if it still
+        exists, else the first.
+        """
+        options = run_options(snapshot, self.colors(snapshot))
+        known = {o["value"] for o in old_options or []}
+        keep = set(checked or [])
+        checked = [o["value"] for o in options if o["value"] in keep or o["value"] not in known]
+        tabs = page_tabs(all_definitions(snapshot, self.types, self.library))
+        tab_children = [
+            dash.dcc.Tab(
+                label=t or "(no prefix)", value=t, className="tab", selected_className="tab-selected"
+            )
+            for t in tabs
+        ]
+        tab = tab if tab in tabs else (tabs[0] if tabs else None)
+        bad = [s for s in snapshot.sources if s.error is not None]
+        banner = (
+            [
+                html.Span(f"{len(bad)} file(s) could not be read: "),
+                html.Span(", ".join(s.source for s in bad)),
+            ]
+            if bad
+            else []
+        )
+        return database_list(snapshot), options, checked, tab_children, tab, banner
+
+    def cards_view(
+        self, snapshot: Snapshot, tab, tag_filter, run_filter, runs, page, settings: ViewSettings
+    ) -> tuple:
+        """The cards of one page: ``(cards, page info, pager style, tag filter error, run filter error)``."""
+        tag_error = compile_filter(tag_filter)[1] or ""
+        run_error = compile_filter(run_filter)[1] or ""
+        models = self.models(snapshot, tab, tag_filter, run_filter, runs)
+        pages = max(1, -(-len(models) // PAGE_SIZE))
+        page = min(max(int(page or 0), 0), pages - 1)
+        shown = models[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        colors = self.colors(snapshot)
+        cards = self.render_cards(shown, snapshot, settings, colors)
+        if not cards:
+            cards = [html.Div(_empty_message(snapshot, tab), className="empty")]
+        info = f"page {page + 1} of {pages} · {len(models)} cards"
+        pager_style = {} if pages > 1 else {"display": "none"}
+        return cards, info, pager_style, tag_error, run_error
+
+    def first_page(self) -> FirstPage:
+        """What a browser opening the viewer sees first: the explorer and the first tab's first page of cards.
+
+        Drawn into the page's layout, so the first data arrives with the page itself, with no round trips.
+        One at a time: a second caller (the page's layout request while :meth:`warm` runs) waits and then finds
+        the cards' overviews cached.
+        """
+        with self._first_page_lock:
+            snapshot = self.library.refresh()
+            explorer = self.explorer_view(snapshot, None, None, None)
+            cards = self.cards_view(snapshot, explorer[4], None, None, explorer[2], 0, ViewSettings())
+            return FirstPage(snapshot.version, explorer, cards)
+
+    def warm(self) -> int:
+        """Draw the first page once in the background when the server starts (see :meth:`first_page`).
+
+        The databases are scanned and the costly part of the cards (reading, smoothing and downsampling every
+        series) is cached by the time the browser has loaded the page's scripts. Returns the number of cards.
+        """
+        return len(self.first_page().cards[0])
+
+    def render_cards(
+        self, models: Sequence[CardModel], snapshot: Snapshot, settings: ViewSettings, colors: dict
+    ) -> list[html.Div]:
+        """Several cards drawn side by side on the machine's cores (numpy and h5py let go of the GIL while they
+        read, smooth and downsample: two cores draw a page of long series in about half the time)."""
+        workers = min(len(models), os.cpu_count() or 1, RENDER_THREADS)
+        if workers <= 1:
+            return [self.render_card(m, snapshot, settings, colors) for m in models]
+        with ThreadPoolExecutor(workers, thread_name_prefix="ploteries-card") as pool:
+            return list(pool.map(lambda m: self.render_card(m, snapshot, settings, colors), models))
 
     def render_card(
         self, model: CardModel, snapshot: Snapshot, settings: ViewSettings, colors: dict
@@ -145,7 +242,17 @@ def create_app(
         update_title=None,
         index_string=INDEX,
     )
-    app.layout = page_layout([str(r) for r in library.roots], reload_interval)
+    roots = [str(r) for r in library.roots]
+
+    def layout() -> html.Div:  # per page load
+        try:
+            first = viewer.first_page()
+        except Exception:  # noqa: BLE001 - the page's callbacks fill in an empty page and report what fails
+            logging.getLogger(__name__).exception("cannot draw the first page")
+            first = None
+        return page_layout(roots, reload_interval, first)
+
+    app.layout = layout
     app.viewer = viewer  # for tests and plug-ins
     register_media_routes(app.server, library)  # /media/...: images, sound, video and media files
     filters = VIEW_STATES[1:]
@@ -172,7 +279,10 @@ def create_app(
         _n, settings_data, version, states, tab, tag_filter, run_filter, runs, slider, slider_max, pause
     ):
         settings = ViewSettings.from_store(settings_data)
-        live = ctx.triggered_id == "tick"
+        live = ctx.triggered_id in (
+            "tick",
+            None,
+        )  # None: the page's first call, just after its layout was drawn
         snapshot = library.refresh() if live or version is None else library.snapshot
         graph_ids = [o["id"]["card"] for o in ctx.outputs_list[1]]
         state_ids = [o["id"]["card"] for o in ctx.outputs_list[2]]
@@ -224,32 +334,10 @@ def create_app(
         State("runs", "value"),
         State("runs", "options"),
         State("tabs", "value"),
+        prevent_initial_call=True,  # the first page comes drawn in the layout
     )
     def explorer(_version, checked, old_options, tab):
-        snapshot = library.snapshot
-        options = run_options(snapshot, viewer.colors(snapshot))
-        known = {o["value"] for o in old_options or []}
-        values = [o["value"] for o in options]
-        keep = set(checked or [])
-        checked = [v for v in values if v in keep or v not in known]  # new runs are shown
-        tabs = page_tabs(all_definitions(snapshot, viewer.types, library))
-        tab_children = [
-            dash.dcc.Tab(
-                label=t or "(no prefix)", value=t, className="tab", selected_className="tab-selected"
-            )
-            for t in tabs
-        ]
-        tab = tab if tab in tabs else (tabs[0] if tabs else None)
-        bad = [s for s in snapshot.sources if s.error is not None]
-        banner = (
-            [
-                html.Span(f"{len(bad)} file(s) could not be read: "),
-                html.Span(", ".join(s.source for s in bad)),
-            ]
-            if bad
-            else []
-        )
-        return database_list(snapshot), options, checked, tab_children, tab, banner
+        return viewer.explorer_view(library.snapshot, checked, old_options, tab)
 
     @app.callback(
         Output("cards", "children"),
@@ -264,23 +352,11 @@ def create_app(
         Input("runs", "value"),
         Input("page", "data"),
         State("settings", "data"),
+        prevent_initial_call=True,  # the first page comes drawn in the layout
     )
     def render_cards(_version, tab, tag_filter, run_filter, runs, page, settings_data):
-        snapshot = library.snapshot
         settings = ViewSettings.from_store(settings_data)
-        tag_error = compile_filter(tag_filter)[1] or ""
-        run_error = compile_filter(run_filter)[1] or ""
-        models = viewer.models(snapshot, tab, tag_filter, run_filter, runs)
-        pages = max(1, -(-len(models) // PAGE_SIZE))
-        page = min(max(int(page or 0), 0), pages - 1)
-        shown = models[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-        colors = viewer.colors(snapshot)
-        cards = [viewer.render_card(m, snapshot, settings, colors) for m in shown]
-        if not cards:
-            cards = [html.Div(_empty_message(snapshot, tab), className="empty")]
-        info = f"page {page + 1} of {pages} · {len(models)} cards"
-        pager_style = {} if pages > 1 else {"display": "none"}
-        return cards, info, pager_style, tag_error, run_error
+        return viewer.cards_view(library.snapshot, tab, tag_filter, run_filter, runs, page, settings)
 
     @app.callback(
         Output("page", "data"),

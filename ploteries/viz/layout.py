@@ -21,7 +21,7 @@ def _section(title: str, *children, class_name: str = "") -> html.Div:
     )
 
 
-def _filter_input(what: str) -> list:
+def _filter_input(what: str, error="") -> list:
     """A regex filter box and the line where an invalid pattern is flagged."""
     return [
         dcc.Input(
@@ -31,13 +31,24 @@ def _filter_input(what: str) -> list:
             debounce=0.3,
             className="text-input",
         ),
-        html.Div(id=f"{what}-filter-error", className="filter-error"),
+        html.Div(error, id=f"{what}-filter-error", className="filter-error"),
     ]
 
 
-def page_layout(roots: Sequence[str], reload_interval: float) -> html.Div:
-    """The whole page; every dynamic part is filled in by callbacks."""
+def page_layout(roots: Sequence[str], reload_interval: float, first=None) -> html.Div:
+    """The whole page, with the explorer and the first cards drawn in when ``first`` is given.
+
+    ``first`` is a :class:`~ploteries.viz.app.FirstPage`; without it every dynamic part is left empty for the
+    callbacks to fill.
+    """
     settings = ViewSettings()
+    version = None
+    databases, options, checked, tab_children, tab, banner = [], [], [], [], None, []
+    cards, page_info, pager_style, tag_error, run_error = [], "", {"display": "none"}, "", ""
+    if first is not None:
+        version = first.version
+        databases, options, checked, tab_children, tab, banner = first.explorer
+        cards, page_info, pager_style, tag_error, run_error = first.cards
     header = html.Header(
         [
             html.Div(
@@ -61,10 +72,10 @@ def page_layout(roots: Sequence[str], reload_interval: float) -> html.Div:
     )
     sidebar = html.Aside(
         [
-            _section("Databases", html.Div(id="databases", className="databases")),
+            _section("Databases", html.Div(databases, id="databases", className="databases")),
             _section(
                 "Runs",
-                *_filter_input("run"),
+                *_filter_input("run", run_error),
                 html.Div(
                     [
                         html.Button("all", id="runs-all", className="link-button"),
@@ -72,11 +83,13 @@ def page_layout(roots: Sequence[str], reload_interval: float) -> html.Div:
                     ],
                     className="run-buttons",
                 ),
-                dcc.Checklist(id="runs", options=[], value=[], className="runs", labelClassName="run-label"),
+                dcc.Checklist(
+                    id="runs", options=options, value=checked, className="runs", labelClassName="run-label"
+                ),
             ),
             _section(
                 "Tags",
-                *_filter_input("tag"),
+                *_filter_input("tag", tag_error),
             ),
             _section(
                 "Smoothing",
@@ -141,23 +154,26 @@ def page_layout(roots: Sequence[str], reload_interval: float) -> html.Div:
     )
     main = html.Main(
         [
-            html.Div(id="banner", className="banner"),
-            dcc.Tabs(id="tabs", value=None, children=[], className="tabs", parent_className="tabs-parent"),
-            html.Div(id="cards", className="cards"),
+            html.Div(banner, id="banner", className="banner"),
+            dcc.Tabs(
+                id="tabs", value=tab, children=tab_children, className="tabs", parent_className="tabs-parent"
+            ),
+            html.Div(cards, id="cards", className="cards"),
             html.Div(
                 [
                     html.Button("‹ previous", id="page-prev", className="page-button"),
-                    html.Span(id="page-info", className="page-info"),
+                    html.Span(page_info, id="page-info", className="page-info"),
                     html.Button("next ›", id="page-next", className="page-button"),
                 ],
                 id="pager",
                 className="pager",
+                style=pager_style,
             ),
         ],
         className="main",
     )
     stores = [
-        dcc.Store(id="version"),
+        dcc.Store(id="version", data=version),
         dcc.Store(id="settings", data=settings.to_store()),
         dcc.Store(id="page", data=0),
         dcc.Interval(id="tick", interval=int(reload_interval * 1000), n_intervals=0),

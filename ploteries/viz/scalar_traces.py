@@ -12,7 +12,9 @@ the :class:`~ploteries.viz.services.smoothing.EmaState` the client holds, so the
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +25,7 @@ from .services.xaxis import x_values
 
 __all__ = [
     "DEFAULT_BUDGET",
+    "OverviewCache",
     "ScalarColumns",
     "TracePoints",
     "CHUNK_ROWS",
@@ -213,6 +216,44 @@ def overview_points(
         last_step=last_step,
         last_value=last_value,
     )
+
+
+class OverviewCache:
+    """The last ``max_entries`` whole-range overviews, by a key naming the series' contents and the view.
+
+    An overview of a 1M-point series costs tens of milliseconds (read, smooth, downsample) and is about 2k
+    points, so keeping a few hundred makes a page reload, a tab switch back or a second browser instant, with
+    bounded memory. The key must change whenever the points would: the series' fingerprint and row count, the
+    smoothing weight, the x mode, the rewind step, ... Safe to use from several threads.
+
+    Examples
+    --------
+    >>> cache = OverviewCache(max_entries=2)
+    >>> cache.get(("a", 1)) is None
+    True
+    >>> cache.put(("a", 1), "points a"); cache.put(("b", 1), "points b"); cache.put(("c", 1), "points c")
+    >>> cache.get(("a", 1)), cache.get(("c", 1))
+    (None, 'points c')
+    """
+
+    def __init__(self, max_entries: int = 512):
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, TracePoints] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> TracePoints | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, points: TracePoints) -> None:
+        with self._lock:
+            self._entries[key] = points
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
 
 def cols_slice(cols: ScalarColumns, a: int, b: int) -> ScalarColumns:

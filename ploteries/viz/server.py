@@ -1,7 +1,8 @@
 """``python -m ploteries.viz ROOT`` / ``ploteries serve ROOT``: serve the viewer on a local port.
 
 The server binds to 127.0.0.1 unless ``--host`` says otherwise; if the port is busy it takes the next free one
-and says so. It starts serving at once: databases are scanned by the page's first request, not before.
+and says so. It starts serving at once; meanwhile a background thread scans the databases and draws the first
+page (:meth:`~ploteries.viz.app.Viewer.warm`), so that the browser's first request finds the work done.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import errno
 import logging
 import socket
 import sys
+import threading
 from pathlib import Path
 
 __all__ = ["add_arguments", "bind_server", "main", "serve"]
@@ -124,12 +126,20 @@ def serve(
     print(
         f"ploteries viewer for {', '.join(str(r) for r in roots)}: http://{shown}:{bound}/{note}", flush=True
     )
+    threading.Thread(target=_warm, args=(app.viewer,), name="ploteries-warm", daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+def _warm(viewer) -> None:
+    try:
+        viewer.warm()
+    except Exception:  # noqa: BLE001 - only a head start: the page's own requests report any error
+        logging.getLogger(__name__).debug("warming the first page failed", exc_info=True)
 
 
 def run(args: argparse.Namespace) -> int:

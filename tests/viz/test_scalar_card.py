@@ -160,3 +160,29 @@ def test_view_settings_from_untrusted_input():
     assert (s.smoothing, s.xmode, s.log_y, s.step, s.stop) == (0.25, "wall", True, 12, 13)
     assert ViewSettings.from_store({"smoothing": float("nan"), "step": True}).step is None
     assert ViewSettings.from_store({"smoothing": -3}).smoothing == 0.0
+
+
+def test_an_overview_is_computed_once_per_series_contents_and_view(lib, tmp_path, monkeypatch):
+    import ploteries.viz.cards.scalar as scalar_module
+
+    card = ScalarCard()
+    first = card.render(card_context(lib, "loss")).body.figure
+    reads = []
+    real_read = scalar_module.read_series
+    monkeypatch.setattr(
+        scalar_module, "read_series", lambda lib, refs, **kw: reads.append(refs) or real_read(lib, refs, **kw)
+    )
+    again = card.render(card_context(lib, "loss")).body.figure  # a page reload: nothing is read
+    assert reads == [[]]
+    assert [t["y"].tolist() for t in again["data"]] == [t["y"].tolist() for t in first["data"]]
+    smoother = card.render(card_context(lib, "loss", ViewSettings(smoothing=0.9)))  # another view: read again
+    assert [r.run for r in reads[-1]] == ["a", "b"]
+    np.testing.assert_allclose(
+        smoother.body.figure["data"][1]["y"], tensorboard_smoothing([1.0, 2.0, 3.0], 0.9), rtol=1e-6
+    )
+    with DatabaseWriter(tmp_path / "db.h5") as w:
+        w.append_scalar("a", "loss", 6.0, 3)
+    grown = card.render(card_context(lib, "loss")).body.figure  # new rows: that series is read again
+    assert [r.run for r in reads[-1]] == ["a"]
+    assert grown["data"][0]["y"].tolist() == [1.0, 2.0, 3.0, 6.0]
+    assert grown["data"][2]["y"].tolist() == [4.0, 5.0]

@@ -69,3 +69,53 @@ def test_ploteries_serve_has_the_same_flags(capsys):
     out = capsys.readouterr().out
     for flag in ("--port", "--host", "--reload-interval", "--media-root", "ploteries serve runs/"):
         assert flag in out
+
+
+def layout_json(app) -> str:
+    response = app.server.test_client().get("/_dash-layout")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_the_first_page_comes_drawn_in_the_layout_with_its_data(tmp_path):
+    import json
+
+    from ploteries.viz.app import create_app
+    from ploteries.viz.library import Library
+
+    write_scalars(tmp_path / "db.h5", {"a": {"train/loss": [1.0, 2.0, 3.0], "train/acc": [0.5]}, "b": {"train/loss": [4.0]}})
+    app = create_app(Library([tmp_path]))
+    assert app.viewer.warm() == 2  # what the server does in the background at start
+    page = json.loads(layout_json(app))
+    graphs = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "Graph":
+                graphs[node["props"]["id"]["card"]] = node["props"]["figure"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(page)
+    assert sorted(graphs) == ["auto/scalar/train/acc", "auto/scalar/train/loss"]
+    loss = graphs["auto/scalar/train/loss"]["data"]
+    assert [(t["name"], t["y"]) for t in loss if t.get("opacity") == 0.28] == [
+        ("a", [1.0, 2.0, 3.0]),
+        ("b", [4.0]),
+    ]
+    text = json.dumps(page, ensure_ascii=False)
+    assert "2 runs · 3 series" in text and '"value": "train"' in text  # the explorer and the tab are filled in
+
+
+def test_a_failing_first_page_leaves_an_empty_page_for_the_callbacks(tmp_path, monkeypatch):
+    from ploteries.viz.app import create_app
+    from ploteries.viz.library import Library
+
+    write_scalars(tmp_path / "db.h5", {"a": {"loss": [1.0]}})
+    app = create_app(Library([tmp_path]))
+    monkeypatch.setattr(app.viewer, "first_page", lambda: 1 / 0)
+    text = layout_json(app)
+    assert '"cards"' in text and "auto/scalar/loss" not in text

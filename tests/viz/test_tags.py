@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ploteries.viz.services.tags import PALETTE, compile_filter, group_tags, run_colors, tab_of
+from ploteries.viz.services.tags import (
+    DISTINCT,
+    PALETTE,
+    color_distance,
+    compile_filter,
+    group_tags,
+    run_colors,
+    tab_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -67,6 +75,12 @@ def test_run_colors_are_distinct_and_from_the_palette():
     colors = run_colors(runs)
     assert set(colors) == set(runs)
     assert sorted(colors.values()) == sorted(PALETTE)
+
+
+@given(st.sets(st.text(max_size=12), min_size=2, max_size=6))
+def test_a_few_runs_never_get_look_alike_colours(names):
+    colors = list(run_colors(names).values())
+    assert min(color_distance(a, b) for i, a in enumerate(colors) for b in colors[i + 1 :]) >= DISTINCT
 
 
 def test_run_colors_beyond_the_palette_stay_distinct():

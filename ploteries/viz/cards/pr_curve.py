@@ -213,7 +213,10 @@ class PrCurveCard(CardType):
         def choose_step(ctx: CardContext, state: dict, index):
             if index is None or index == state.get("index"):
                 return None  # the slider was moved to what the card shows (by the state)
-            return self.draw(ctx, state, index=index)
+            figure, new_state = self.draw(ctx, state, index=index)
+            # the user moved the slider: it must not be written back, since it may have moved on by the time
+            # this answer arrives (arrow keys pressed quickly would jump back)
+            return figure, new_state | {"by_slider": True}
 
         register_redraw(app, [("pr-step", "value")], choose_step)
 
@@ -232,11 +235,12 @@ class PrCurveCard(CardType):
                 return (no_update,) * 5
             steps = state.get("steps") or []
             index = state.get("index")
+            keep = index is None or index == value or state.get("by_slider")
             return (
                 max(len(steps) - 1, 0),
                 step_marks(steps),
                 len(steps) < 2,
-                no_update if index is None or index == value else index,
+                no_update if keep else index,
                 _step_label(state),
             )
 

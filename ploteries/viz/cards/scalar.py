@@ -10,9 +10,10 @@ purged run is detected and the card is drawn anew. Zooming reads the visible ran
 from __future__ import annotations
 
 import functools
+import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from dash import Patch, dcc
@@ -20,6 +21,7 @@ from dash import Patch, dcc
 from ..scalar_traces import (
     CHUNK_ROWS,
     DEFAULT_BUDGET,
+    OverviewCache,
     ScalarColumns,
     TracePoints,
     cols_slice,
@@ -179,6 +181,8 @@ class ScalarCard(CardType):
     name = "scalar"
     kinds = ("scalar",)
     budget = DEFAULT_BUDGET
+    overviews: ClassVar[OverviewCache] = OverviewCache()
+    """Whole-range overviews already computed (shared by every card drawn like scalars)."""
 
     def default_definition(self, tag: str, kind: str) -> dict:
         d = super().default_definition(tag, kind)
@@ -253,6 +257,23 @@ class ScalarCard(CardType):
         wants = (ctx.definition.get("options") or {}).get("smoothing", True)
         return ctx.settings.smoothing if wants else 0.0
 
+    def _overview_key(self, ctx: CardContext, ref, info, weight: float, chunk: int) -> tuple:
+        """What a whole-range overview depends on: the series' contents, the card's definition and the view."""
+        definition = json.dumps(ctx.definition, sort_keys=True, default=str)
+        s = ctx.settings
+        return (
+            type(self),
+            self.budget,
+            definition,
+            ref.key,
+            info.fingerprint,
+            info.count,
+            weight,
+            s.xmode,
+            s.stop,
+            chunk,
+        )
+
     def render(self, ctx: CardContext, x_range: tuple | None = None) -> CardContent:
         figure, state = self.figure_and_state(ctx, x_range)
         return CardContent(body=graph_body(ctx.card_id, figure, height=270), state=state)
@@ -264,24 +285,38 @@ class ScalarCard(CardType):
         style = _style(ctx.definition)
         refs = self.series_refs(ctx)
         chunks = [self.chunk_rows(ctx, ref) for ref in refs]
-        firsts = read_series(ctx.library, refs, stop=settings.stop, to_rows=chunks)
+        infos = [ctx.snapshot.info(ref.key) for ref in refs]
+        keys = [
+            None if x_range is not None or info is None else self._overview_key(ctx, ref, info, weight, chunk)
+            for ref, info, chunk in zip(refs, infos, chunks)
+        ]
+        cached = [None if key is None else self.overviews.get(key) for key in keys]
+        todo = [i for i, pts in enumerate(cached) if pts is None]
+        reads = read_series(
+            ctx.library, [refs[i] for i in todo], stop=settings.stop, to_rows=[chunks[i] for i in todo]
+        )
+        firsts: list = [None] * len(refs)
+        for i, first in zip(todo, reads):
+            firsts[i] = first
         data: list[dict] = []
         entries: list[dict] = []
         drawn: list[np.ndarray] = []
-        for ref, first, chunk in zip(refs, firsts, chunks):
-            info = ctx.snapshot.info(ref.key)
-            if first is None or info is None:
+        for ref, info, first, chunk, key, pts in zip(refs, infos, firsts, chunks, keys, cached):
+            if info is None or (pts is None and first is None):
                 continue
-            to_columns = functools.partial(self.columns, ctx)
-            pts = overview_points(
-                read_chunk=_chunk_reader(ctx, ref, to_columns(first), settings.stop, chunk, to_columns),
-                n_rows=max(info.count, len(first)),
-                weight=weight,
-                xmode=settings.xmode,
-                budget=self.budget,
-                x_range=x_range,
-                chunk_rows=chunk,
-            )
+            if pts is None:
+                to_columns = functools.partial(self.columns, ctx)
+                pts = overview_points(
+                    read_chunk=_chunk_reader(ctx, ref, to_columns(first), settings.stop, chunk, to_columns),
+                    n_rows=max(info.count, len(first)),
+                    weight=weight,
+                    xmode=settings.xmode,
+                    budget=self.budget,
+                    x_range=x_range,
+                    chunk_rows=chunk,
+                )
+                if key is not None:
+                    self.overviews.put(key, pts)
             traces = self._traces(ctx, ref, pts, style, weight > 0)
             first = len(data)
             data += traces

@@ -308,4 +308,7 @@ class SteppedCard(CardType):
             if context is None or not isinstance(state, Mapping):
                 return (no_update,) * 5
             picked = picked if isinstance(picked, int) and not isinstance(picked, bool) else None
-            return self.blocks(context, state, picked, options)
+            children, top, index, label, bar = self.blocks(context, state, picked, options)
+            # a pick made on the slider is not written back: the slider may have moved on since (arrow keys)
+            by_slider = dash.ctx.triggered_id.get("type") == f"{n}-pick"
+            return children, top, no_update if by_slider else index, label, bar

@@ -71,8 +71,11 @@ def minmax_downsample(x: ArrayLike, y: ArrayLike, n_out: int) -> NDArray[np.int6
     rows = -(-m // size)
     pad = rows * size - m
     nan = np.isnan(inner)
-    lows = np.where(nan, np.inf, inner)
-    highs = np.where(nan, -np.inf, inner)
+    if nan.any():
+        lows = np.where(nan, np.inf, inner)
+        highs = np.where(nan, -np.inf, inner)
+    else:
+        lows = highs = inner
     if pad:
         lows = np.concatenate([lows, np.full(pad, np.inf)])
         highs = np.concatenate([highs, np.full(pad, -np.inf)])

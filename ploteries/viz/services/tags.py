@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
+import math
 import re
 from collections.abc import Iterable
 
-__all__ = ["PALETTE", "blend", "compile_filter", "rgba", "group_tags", "run_colors", "tab_of", "tag_sort_key"]
+__all__ = [
+    "DISTINCT",
+    "PALETTE",
+    "blend",
+    "color_distance",
+    "compile_filter",
+    "rgba",
+    "group_tags",
+    "run_colors",
+    "tab_of",
+    "tag_sort_key",
+]
 
 PALETTE: tuple[str, ...] = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -100,11 +112,33 @@ def _extra_color(name: str, attempt: int) -> str:
     return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
+DISTINCT = 110.0
+"""Least :func:`color_distance` between the colours of two runs while the palette allows (its near twins, such
+as its two blues, are 45 to 105 apart)."""
+
+
+def color_distance(a: str, b: str) -> float:
+    """How different two ``#rrggbb`` colours look: the "redmean" weighted RGB distance (0 to about 765).
+
+    Examples
+    --------
+    >>> round(color_distance("#1f77b4", "#0077bb")), round(color_distance("#1f77b4", "#ff7f0e"))
+    (46, 442)
+    """
+    (r1, g1, b1), (r2, g2, b2) = ([int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in (a, b))
+    mean_red = (r1 + r2) / 2
+    return math.sqrt(
+        (2 + mean_red / 256) * (r1 - r2) ** 2
+        + 4 * (g1 - g2) ** 2
+        + (2 + (255 - mean_red) / 256) * (b1 - b2) ** 2
+    )
+
+
 def run_colors(run_keys: Iterable[str]) -> dict[str, str]:
     """Distinct colours for runs, each depending only on the run's name when possible.
 
     Each run hashes to a preferred :data:`PALETTE` slot. Runs are placed in name order; a run whose
-    slot is taken probes the following slots. Beyond the palette's size runs get hash-derived
+    slot is taken, or resembles a colour taken (closer than :data:`DISTINCT`), probes the following slots. Beyond the palette's size runs get hash-derived
     colours. The result depends on the set of names only, never on their order; a run whose slot
     nobody placed before it (in name order) took keeps its name's colour as other runs come and go.
 
@@ -124,10 +158,11 @@ def run_colors(run_keys: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name in names:
         start = _hash(name) % len(PALETTE)
-        color = next(
-            (c for k in range(len(PALETTE)) if (c := PALETTE[(start + k) % len(PALETTE)]) not in taken),
-            None,
-        )
+        probe = [PALETTE[(start + k) % len(PALETTE)] for k in range(len(PALETTE))]
+        free = [c for c in probe if c not in taken]
+        # a free colour that no run shown already resembles (the palette has near twins: two blues, ...)
+        color = next((c for c in free if all(color_distance(c, t) >= DISTINCT for t in taken)), None)
+        color = color or (free[0] if free else None)
         attempt = 0
         while color is None or color in taken:
             color = _extra_color(name, attempt)

@@ -90,6 +90,9 @@ def test_images_show_the_stored_pixels_and_the_step_slider_moves_over_logged_ste
     press_on(page, step_thumb(page, "img/rgb"), "ArrowRight")
     page.wait_for(lambda: step_label(page, "img/rgb") == "step 10 · 2 of 3")
     assert "step 10" in card(page, "img/rgb").locator(".media-run-head").inner_text()
+    press_on(page, step_thumb(page, "img/rgb"), "End", "ArrowLeft", "ArrowLeft")  # quick keys are not undone
+    page.wait_for(lambda: step_label(page, "img/rgb") == "step 0 · 1 of 3")
+    page.wait_for(lambda: "step 0" in card(page, "img/rgb").locator(".media-run-head").inner_text())
     assert not page.errors
     page.screenshot("media-images")
 
