@@ -98,9 +98,9 @@ def test_run_color_depends_on_the_name_only():
 def test_run_colors_known_values():
     # Pinned: changing the palette or the hash changes users' colours; do it on purpose only.
     assert run_colors(["train", "val", "lr=0.1"]) == {
-        "lr=0.1": "#009988",
+        "lr=0.1": "#2ca02c",
         "train": "#ff7f0e",
-        "val": "#aa4499",
+        "val": "#17becf",
     }
 
 

@@ -27,6 +27,8 @@ PALETTE: tuple[str, ...] = (
     "#332288", "#117733", "#882255", "#aa4499",
 )  # fmt: skip
 """Qualitative colours: Plotly's D3 ten, then Paul Tol's vibrant and muted sets."""
+PRIMARY, SECONDARY = PALETTE[:10], PALETTE[10:]
+"""Runs take the D3 ten first (the colours users know from TensorBoard and Plotly), then the others."""
 
 
 def tab_of(tag: str) -> str:
@@ -112,9 +114,9 @@ def _extra_color(name: str, attempt: int) -> str:
     return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
-DISTINCT = 110.0
+DISTINCT = 150.0
 """Least :func:`color_distance` between the colours of two runs while the palette allows (its near twins, such
-as its two blues, are 45 to 105 apart)."""
+as its two blues, are 45 to 105 apart; purple and wine, 137)."""
 
 
 def color_distance(a: str, b: str) -> float:
@@ -137,8 +139,9 @@ def color_distance(a: str, b: str) -> float:
 def run_colors(run_keys: Iterable[str]) -> dict[str, str]:
     """Distinct colours for runs, each depending only on the run's name when possible.
 
-    Each run hashes to a preferred :data:`PALETTE` slot. Runs are placed in name order; a run whose
-    slot is taken, or resembles a colour taken (closer than :data:`DISTINCT`), probes the following slots. Beyond the palette's size runs get hash-derived
+    Each run hashes to a preferred slot of :data:`PRIMARY`. Runs are placed in name order; a run whose
+    slot is taken, or resembles a colour taken (closer than :data:`DISTINCT`), probes the following slots, then
+    :data:`SECONDARY`'s. Beyond the palette's size runs get hash-derived
     colours. The result depends on the set of names only, never on their order; a run whose slot
     nobody placed before it (in name order) took keeps its name's colour as other runs come and go.
 
@@ -157,8 +160,8 @@ def run_colors(run_keys: Iterable[str]) -> dict[str, str]:
     taken: set[str] = set()
     out: dict[str, str] = {}
     for name in names:
-        start = _hash(name) % len(PALETTE)
-        probe = [PALETTE[(start + k) % len(PALETTE)] for k in range(len(PALETTE))]
+        start = _hash(name) % len(PRIMARY)
+        probe = [part[(start + k) % len(part)] for part in (PRIMARY, SECONDARY) for k in range(len(part))]
         free = [c for c in probe if c not in taken]
         # a free colour that no run shown already resembles (the palette has near twins: two blues, ...)
         color = next((c for c in free if all(color_distance(c, t) >= DISTINCT for t in taken)), None)
