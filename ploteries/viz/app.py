@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import dash
+import flask
 from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
 
 from .cards import CardContext, CardType, load_card_types
@@ -245,6 +246,10 @@ def create_app(
     roots = [str(r) for r in library.roots]
 
     def layout() -> html.Div:  # per page load
+        if not (flask.has_request_context() and flask.request.path.endswith("/_dash-layout")):
+            # Dash validates the layout while it answers its first request (the index page): the shape will do,
+            # drawing the cards there would hold the page's scripts back until the data is read
+            return page_layout(roots, reload_interval)
         try:
             first = viewer.first_page()
         except Exception:  # noqa: BLE001 - the page's callbacks fill in an empty page and report what fails
@@ -279,10 +284,8 @@ def create_app(
         _n, settings_data, version, states, tab, tag_filter, run_filter, runs, slider, slider_max, pause
     ):
         settings = ViewSettings.from_store(settings_data)
-        live = ctx.triggered_id in (
-            "tick",
-            None,
-        )  # None: the page's first call, just after its layout was drawn
+        # None: the page's first call, made just after its layout was drawn from the current snapshot
+        live = ctx.triggered_id in ("tick", None)
         snapshot = library.refresh() if live or version is None else library.snapshot
         graph_ids = [o["id"]["card"] for o in ctx.outputs_list[1]]
         state_ids = [o["id"]["card"] for o in ctx.outputs_list[2]]

@@ -72,9 +72,12 @@ def test_ploteries_serve_has_the_same_flags(capsys):
 
 
 def layout_json(app) -> str:
+    """The page's layout as JSON text without escapes (Dash writes ``/`` as ``\\/``)."""
+    import json
+
     response = app.server.test_client().get("/_dash-layout")
     assert response.status_code == 200
-    return response.get_data(as_text=True)
+    return json.dumps(response.get_json(), ensure_ascii=False)
 
 
 def test_the_first_page_comes_drawn_in_the_layout_with_its_data(tmp_path):
@@ -83,7 +86,10 @@ def test_the_first_page_comes_drawn_in_the_layout_with_its_data(tmp_path):
     from ploteries.viz.app import create_app
     from ploteries.viz.library import Library
 
-    write_scalars(tmp_path / "db.h5", {"a": {"train/loss": [1.0, 2.0, 3.0], "train/acc": [0.5]}, "b": {"train/loss": [4.0]}})
+    write_scalars(
+        tmp_path / "db.h5",
+        {"a": {"train/loss": [1.0, 2.0, 3.0], "train/acc": [0.5]}, "b": {"train/loss": [4.0]}},
+    )
     app = create_app(Library([tmp_path]))
     assert app.viewer.warm() == 2  # what the server does in the background at start
     page = json.loads(layout_json(app))
@@ -107,7 +113,9 @@ def test_the_first_page_comes_drawn_in_the_layout_with_its_data(tmp_path):
         ("b", [4.0]),
     ]
     text = json.dumps(page, ensure_ascii=False)
-    assert "2 runs · 3 series" in text and '"value": "train"' in text  # the explorer and the tab are filled in
+    assert (
+        "2 runs · 3 series" in text and '"value": "train"' in text
+    )  # the explorer and the tab are filled in
 
 
 def test_a_failing_first_page_leaves_an_empty_page_for_the_callbacks(tmp_path, monkeypatch):
@@ -119,3 +127,21 @@ def test_a_failing_first_page_leaves_an_empty_page_for_the_callbacks(tmp_path, m
     monkeypatch.setattr(app.viewer, "first_page", lambda: 1 / 0)
     text = layout_json(app)
     assert '"cards"' in text and "auto/scalar/loss" not in text
+
+
+def test_the_index_page_does_not_wait_for_the_cards(tmp_path, monkeypatch):
+    import json
+
+    from ploteries.viz.app import create_app
+    from ploteries.viz.library import Library
+
+    write_scalars(tmp_path / "db.h5", {"a": {"loss": [1.0]}})
+    app = create_app(Library([tmp_path]))
+    calls = []
+    real = app.viewer.first_page
+    monkeypatch.setattr(app.viewer, "first_page", lambda: calls.append(1) or real())
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200  # Dash validates its layout here, on its first request
+    assert calls == []
+    assert "auto/scalar/loss" in json.dumps(client.get("/_dash-layout").get_json())
+    assert calls == [1]

@@ -257,22 +257,10 @@ class ScalarCard(CardType):
         wants = (ctx.definition.get("options") or {}).get("smoothing", True)
         return ctx.settings.smoothing if wants else 0.0
 
-    def _overview_key(self, ctx: CardContext, ref, info, weight: float, chunk: int) -> tuple:
-        """What a whole-range overview depends on: the series' contents, the card's definition and the view."""
+    def _view_key(self, ctx: CardContext, weight: float) -> tuple:
+        """What a whole-range overview depends on besides the series' contents: the definition and the view."""
         definition = json.dumps(ctx.definition, sort_keys=True, default=str)
-        s = ctx.settings
-        return (
-            type(self),
-            self.budget,
-            definition,
-            ref.key,
-            info.fingerprint,
-            info.count,
-            weight,
-            s.xmode,
-            s.stop,
-            chunk,
-        )
+        return (type(self), self.budget, definition, weight, ctx.settings.xmode, ctx.settings.stop)
 
     def render(self, ctx: CardContext, x_range: tuple | None = None) -> CardContent:
         figure, state = self.figure_and_state(ctx, x_range)
@@ -286,8 +274,11 @@ class ScalarCard(CardType):
         refs = self.series_refs(ctx)
         chunks = [self.chunk_rows(ctx, ref) for ref in refs]
         infos = [ctx.snapshot.info(ref.key) for ref in refs]
-        keys = [
-            None if x_range is not None or info is None else self._overview_key(ctx, ref, info, weight, chunk)
+        view_key = self._view_key(ctx, weight)
+        keys = [  # the series' contents: its fingerprint (a replaced file, a purge) and its length
+            None
+            if x_range is not None or info is None
+            else (*view_key, ref.key, info.fingerprint, info.count, chunk)
             for ref, info, chunk in zip(refs, infos, chunks)
         ]
         cached = [None if key is None else self.overviews.get(key) for key in keys]
