@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -142,13 +143,41 @@ def match_series(binding: Mapping, infos: Sequence) -> list:
     [('a', 'loss/train'), ('b', 'loss/val')]
     """
     spec = binding_spec(binding)
-    run, tag, part = spec["run"], spec["tag"], spec["part"]
-    found = [
-        i
-        for i in infos
-        if i.part == part and fnmatch.fnmatchcase(i.run, run) and fnmatch.fnmatchcase(i.tag, tag)
-    ]
+    run_ok, tag_ok, part = glob_test(spec["run"]), glob_test(spec["tag"]), spec["part"]
+    found = [i for i in infos if i.part == part and tag_ok(i.tag) and run_ok(i.run)]
     return sorted(found, key=lambda i: (i.run, i.tag))
+
+
+def is_literal(pattern: str) -> bool:
+    """Whether a glob matches only itself (no ``*``, ``?`` or ``[``).
+
+    Examples
+    --------
+    >>> is_literal("loss/train"), is_literal("loss/*"), is_literal("seed=[12]")
+    (True, False, False)
+    """
+    return not any(c in pattern for c in "*?[")
+
+
+@functools.lru_cache(maxsize=4096)
+def glob_test(pattern: str):
+    """A test of a name against a glob, as ``fnmatch.fnmatchcase(name, pattern)``, fast for the common patterns.
+
+    ``*`` matches everything and a pattern with no ``*``, ``?`` or ``[`` only itself (a default card binds its
+    tag by name): these take a few tens of nanoseconds instead of a regex match, which matters when a viewer binds
+    every definition to thousands of series on each tick.
+
+    Examples
+    --------
+    >>> glob_test("*")("any"), glob_test("loss/train")("loss/train"), glob_test("loss/*")("acc")
+    (True, True, False)
+    """
+    if pattern == "*":
+        return lambda name: True
+    if is_literal(pattern):
+        return lambda name: name == pattern
+    match = re.compile(fnmatch.translate(pattern)).match
+    return lambda name: match(name) is not None
 
 
 @dataclasses.dataclass(frozen=True)

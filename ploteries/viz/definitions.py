@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 from collections.abc import Iterable, Mapping, Sequence
 
+from ploteries.storage.figure_data import binding_spec, is_literal
 from ploteries.storage.figures import match_series, tab_of_definition
 
 from .library import SeriesRef, Snapshot
@@ -85,6 +86,36 @@ def main_series(refs: Iterable[SeriesRef]) -> dict[str, str]:
         tag: max(sorted(counts[tag]), key=lambda k: counts[tag][k])
         for tag in sorted(counts, key=tag_sort_key)
     }
+
+
+class SeriesIndex:
+    """Series grouped by (tag, part), to bind many definitions to many series quickly.
+
+    A default card binds its tag by name: looking it up here instead of testing every series makes binding a
+    page of 100 tags x 10 runs take a few milliseconds instead of a fifth of a second (on every tick).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> refs = [SeriesRef("a", NS(run=r, tag=t, part="", kind="scalar")) for r in ("r2", "r1") for t in ("x", "y")]
+    >>> index = SeriesIndex(refs)
+    >>> [s.run for s in index.bind({"tag": "x"})], [s.tag for s in index.bind({"run": "r1", "tag": "*"})]
+    (['r1', 'r2'], ['x', 'y'])
+    """
+
+    def __init__(self, refs: Sequence[SeriesRef]):
+        self.refs = refs
+        self.by_tag: dict[tuple[str, str], list[SeriesRef]] = {}
+        for ref in refs:
+            self.by_tag.setdefault((ref.tag, ref.part), []).append(ref)
+
+    def bind(self, binding: Mapping) -> list[SeriesRef]:
+        """What :func:`bind` gives for ``binding`` over the indexed series."""
+        spec = binding_spec(binding)
+        tag, part = spec.get("tag"), spec.get("part")
+        if isinstance(tag, str) and isinstance(part, str) and is_literal(tag):
+            return match_series(binding, self.by_tag.get((tag, part), []))
+        return match_series(binding, self.refs)
 
 
 def bind(binding: Mapping, refs: Sequence[SeriesRef]) -> list[SeriesRef]:

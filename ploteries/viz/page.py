@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from ploteries.storage.figures import strip_store_keys, validate_definition
 
 from .cards import CardType, card_for_kind
-from .definitions import bind, definition_tab, main_series, stored_definitions, tabs_of
+from .definitions import SeriesIndex, definition_tab, main_series, stored_definitions, tabs_of
 from .library import Library, SeriesRef, Snapshot
 from .services.tags import compile_filter
 from .settings import run_key_from_value
@@ -113,6 +113,7 @@ def card_models(
     drawn empty, so that a definition whose series is not written yet is still there to see and edit.
     """
     regex, _ = compile_filter(tag_pattern)
+    index = SeriesIndex(visible)
     out = []
     for d in definitions:
         if tab is not None and definition_tab(d) != tab:
@@ -120,7 +121,7 @@ def card_models(
         fid = str(d.get("id"))
         card = types.get(d.get("card") or "plotly")
         bindings = d.get("series") if isinstance(d.get("series"), Mapping) else {}
-        bound = {name: bind(b, visible) for name, b in bindings.items() if isinstance(b, Mapping)}
+        bound = {name: index.bind(b) for name, b in bindings.items() if isinstance(b, Mapping)}
         auto = fid.startswith("auto/")
         if auto and not any(bound.values()):
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import math
 from types import SimpleNamespace
 
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 
 import ploteries
 from ploteries.storage import RaggedRecords
+from ploteries.storage.figure_data import glob_test
 from ploteries.storage.figures import (
     TraceInstance,
     aggregate_runs,
@@ -412,3 +414,11 @@ def test_tab_of_definition():
 def test_binding_spec_fills_defaults():
     assert binding_spec({"tag": "t"}) == {"run": "*", "part": "", "field": None, "steps": "all", "aggregate": None,
                                           "tag": "t"}  # fmt: skip
+
+
+_GLOB_ALPHABET = st.sampled_from(list("ab/*?[]!-=.") + ["é", "ü"])
+
+
+@given(st.text(_GLOB_ALPHABET, max_size=8), st.text(_GLOB_ALPHABET, max_size=8))
+def test_glob_test_agrees_with_fnmatchcase(pattern, name):
+    assert glob_test(pattern)(name) == fnmatch.fnmatchcase(name, pattern)
