@@ -156,3 +156,35 @@ def test_visible_range_empty_and_datetime():
     assert visible_range(x, np.datetime64("2024-01-02T01:00"), np.datetime64("2024-01-02T02:00")) == slice(
         1, 3
     )
+
+
+def minmax_by_loop(y: np.ndarray, n_out: int) -> list[int]:
+    """The documented rule, one bucket at a time: ends, then each bucket's first min and first max (NaN ignored;
+    an all-NaN bucket gives its first row)."""
+    n = len(y)
+    if n <= n_out:
+        return list(range(n))
+    buckets = (n_out - 2) // 2
+    if buckets < 1:
+        return [0, n - 1][:n_out]
+    inner = y[1:-1]
+    size = -(-len(inner) // buckets)
+    picked = {0, n - 1}
+    for start in range(0, len(inner), size):
+        part = inner[start : start + size]
+        finite = ~np.isnan(part)
+        if not finite.any():
+            picked.add(start + 1)
+            continue
+        values = np.where(finite, part, np.nan)
+        picked.add(start + 1 + int(np.nanargmin(values)))
+        picked.add(start + 1 + int(np.nanargmax(values)))
+    return sorted(picked)
+
+
+@given(
+    hnp.arrays(np.float64, st.integers(0, 300), elements=st.floats(-5, 5) | st.just(np.nan)),
+    st.integers(0, 40),
+)
+def test_minmax_follows_the_bucket_rule(y, n_out):
+    assert minmax_downsample(np.arange(len(y)), y, n_out).tolist() == minmax_by_loop(y, n_out)

@@ -33,6 +33,16 @@ def _ends(n: int, n_out: int) -> NDArray[np.int64]:
     return np.array([0, n - 1][: min(n_out, 2)] if n > 1 else [0][:n_out], dtype=np.int64)
 
 
+def _bucket_arg(arg, values: NDArray[np.float64], size: int) -> NDArray[np.int64]:
+    """``arg`` (``np.argmin`` or ``np.argmax``) of each run of ``size`` values (the last may be shorter), as indices
+    into ``values``: full buckets in one reshaped call, the short one apart (no padded copy of the series)."""
+    full = values.size // size
+    found = [np.arange(full, dtype=np.int64) * size + arg(values[: full * size].reshape(full, size), axis=1)]
+    if full * size < values.size:
+        found.append(np.array([full * size + arg(values[full * size :])], dtype=np.int64))
+    return np.concatenate(found)
+
+
 def minmax_downsample(x: ArrayLike, y: ArrayLike, n_out: int) -> NDArray[np.int64]:
     """Indices that keep the first and last point and each bucket's minimum and maximum.
 
@@ -68,23 +78,16 @@ def minmax_downsample(x: ArrayLike, y: ArrayLike, n_out: int) -> NDArray[np.int6
     inner = y_arr[1:-1]
     m = inner.size
     size = -(-m // n_buckets)
-    rows = -(-m // size)
-    pad = rows * size - m
     nan = np.isnan(inner)
     if nan.any():
         lows = np.where(nan, np.inf, inner)
         highs = np.where(nan, -np.inf, inner)
     else:
         lows = highs = inner
-    if pad:
-        lows = np.concatenate([lows, np.full(pad, np.inf)])
-        highs = np.concatenate([highs, np.full(pad, -np.inf)])
-    base = np.arange(rows, dtype=np.int64) * size
-    lo_idx = base + np.argmin(lows.reshape(rows, size), axis=1)
-    hi_idx = base + np.argmax(highs.reshape(rows, size), axis=1)
-    # argmin of an all-NaN bucket lands on a NaN row (or on padding): keep one row for the gap.
-    lo_idx = np.minimum(lo_idx, m - 1)
-    hi_keep = ~nan[np.minimum(hi_idx, m - 1)]
+    lo_idx = _bucket_arg(np.argmin, lows, size)
+    hi_idx = _bucket_arg(np.argmax, highs, size)
+    # argmin of an all-NaN bucket lands on a NaN row: keep that one row for the gap.
+    hi_keep = ~nan[hi_idx]
     picked = np.concatenate([lo_idx, hi_idx[hi_keep]]) + 1
     return np.unique(np.concatenate([[0, n - 1], picked]).astype(np.int64))
 

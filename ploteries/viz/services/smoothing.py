@@ -109,14 +109,11 @@ def smooth_ema(values: ArrayLike, weight: float = DEFAULT_WEIGHT) -> NDArray[np.
         raise ValueError(f"values must be 1-D, got shape {y.shape}; pass one series at a time")
     w = float(weight)
     w = 0.0 if math.isnan(w) else min(max(w, 0.0), 1.0)
-    out = y.copy()
-    if y.size == 0 or np.all(y == y[0]):
-        return out
+    if y.size == 0 or w == 0.0 or np.all(y == y[0]):
+        return y.copy()  # all equal: TensorBoard returns them; w = 0: last = y, debias 1: identity
     finite = np.isfinite(y)
     all_finite = bool(finite.all())
     z = y if all_finite else y[finite]
-    if w == 0.0:
-        return out  # last = y, debias 1: identity
     if w == 1.0:
         smoothed = np.zeros_like(z)
     else:
@@ -126,6 +123,7 @@ def smooth_ema(values: ArrayLike, weight: float = DEFAULT_WEIGHT) -> NDArray[np.
         smoothed[:head] /= 1.0 - np.power(w, np.arange(1, head + 1, dtype=np.float64))
     if all_finite:
         return smoothed
+    out = y.copy()  # non-finite values pass through
     out[finite] = smoothed
     return out
 
@@ -157,13 +155,15 @@ def ema_state(values: ArrayLike, smoothed: ArrayLike, weight: float) -> EmaState
     """
     y = np.asarray(values, dtype=np.float64)
     s = np.asarray(smoothed, dtype=np.float64)
-    finite = np.flatnonzero(np.isfinite(y))
-    if finite.size == 0:
+    finite = np.isfinite(y)
+    n = int(np.count_nonzero(finite))
+    if n == 0:
         return EmaState(0.0, 0)
-    w, n = _clamp(weight), int(finite.size)
+    w = _clamp(weight)
     if w == 1.0:
         return EmaState(0.0, n)  # the loop never moves off 0 (even where the all-equal shortcut returned y)
-    return EmaState(float(s[finite[-1]]) * (1.0 - w**n), n)
+    last = y.size - 1 if finite[-1] else int(np.flatnonzero(finite)[-1])
+    return EmaState(float(s[last]) * (1.0 - w**n), n)
 
 
 def smooth_ema_continue(
