@@ -21,7 +21,7 @@ __all__ = [
     "DOCUMENT_PREFIX",
     "MAIN_PARTS",
     "auto_definition",
-    "bind",
+    "SeriesIndex",
     "definition_tab",
     "main_series",
     "tabs_of",
@@ -110,25 +110,12 @@ class SeriesIndex:
             self.by_tag.setdefault((ref.tag, ref.part), []).append(ref)
 
     def bind(self, binding: Mapping) -> list[SeriesRef]:
-        """What :func:`bind` gives for ``binding`` over the indexed series."""
+        """The series ``binding`` matches (run and tag globs, exact part), in run order."""
         spec = binding_spec(binding)
         tag, part = spec.get("tag"), spec.get("part")
         if isinstance(tag, str) and isinstance(part, str) and is_literal(tag):
             return match_series(binding, self.by_tag.get((tag, part), []))
         return match_series(binding, self.refs)
-
-
-def bind(binding: Mapping, refs: Sequence[SeriesRef]) -> list[SeriesRef]:
-    """The series a binding matches (run and tag globs, exact part), in run order.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as NS
-    >>> refs = [SeriesRef("a", NS(run=r, tag=t, part="", kind="scalar")) for r in ("r1", "r2") for t in ("x", "y")]
-    >>> [(s.run, s.tag) for s in bind({"run": "r2", "tag": "*"}, refs)]
-    [('r2', 'x'), ('r2', 'y')]
-    """
-    return match_series(binding, refs)
 
 
 def definition_tab(definition: Mapping) -> str:

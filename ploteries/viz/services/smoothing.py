@@ -107,8 +107,7 @@ def smooth_ema(values: ArrayLike, weight: float = DEFAULT_WEIGHT) -> NDArray[np.
     y = np.asarray(values, dtype=np.float64)
     if y.ndim != 1:
         raise ValueError(f"values must be 1-D, got shape {y.shape}; pass one series at a time")
-    w = float(weight)
-    w = 0.0 if math.isnan(w) else min(max(w, 0.0), 1.0)
+    w = _clamp(weight)
     if y.size == 0 or w == 0.0 or np.all(y == y[0]):
         return y.copy()  # all equal: TensorBoard returns them; w = 0: last = y, debias 1: identity
     finite = np.isfinite(y)
