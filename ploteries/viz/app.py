@@ -33,6 +33,7 @@ from .page import PAGE_SIZE, CardModel, all_definitions, card_models, page_tabs,
 from .services.export import series_to_csv, series_to_json
 from .services.tags import compile_filter, run_colors
 from .settings import ViewSettings
+from .throttle import HeavyRequests
 
 __all__ = ["FirstPage", "Viewer", "create_app"]
 
@@ -259,7 +260,10 @@ def create_app(
 
     app.layout = layout
     app.viewer = viewer  # for tests and plug-ins
-    register_media_routes(app.server, library)  # /media/...: images, sound, video and media files
+    app.heavy = HeavyRequests()  # slots shared by every heavy request: media encoding, downloads
+    register_media_routes(
+        app.server, library, heavy=app.heavy
+    )  # /media/...: images, sound, video, media files
     filters = VIEW_STATES[1:]
 
     @app.callback(

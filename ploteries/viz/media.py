@@ -35,6 +35,7 @@ from .library import Library
 from .media_files import MEDIA_TYPES, MediaLookup, find_media
 from .services.image_transforms import ImageTransform, apply_transform, parse_transform
 from .services.media_encoding import gif_bytes, png_bytes, wav_bytes
+from .throttle import Busy, HeavyRequests
 
 __all__ = [
     "MediaCache",
@@ -213,9 +214,17 @@ def lookup_file(library: Library, source: str, recorded: str) -> MediaLookup:
     return find_media(recorded, status.path.parent, library.roots, library.media_root)
 
 
+MAX_SOURCE_PIXELS = 64 * 2**20
+"""Largest media image file (in pixels) the viewer decodes: 256 MiB as RGBA."""
+
+
 def load_image_file(path) -> np.ndarray:
     """A media image file as ``uint8`` ``(H, W, C)``, C in 3 or 4 (first frame of an animation)."""
     with Image.open(path) as img:
+        if img.width * img.height > MAX_SOURCE_PIXELS:
+            raise MediaError(
+                f"image file is {img.width}x{img.height} pixels; the viewer reads at most {MAX_SOURCE_PIXELS}"
+            )
         img.seek(0)
         mode = "RGBA" if ("A" in img.getbands() or "transparency" in img.info) else "RGB"
         return np.asarray(img.convert(mode))
@@ -312,21 +321,35 @@ def _video_frame_png(library: Library, key, row: int, frame: int) -> tuple[bytes
 # ------------------------------------------------------------------------------------------------ routes
 
 
-def register_media_routes(server, library: Library, cache: MediaCache | None = None) -> MediaCache:
-    """Add the media routes to a Flask ``server`` reading from ``library``; returns the cache they use."""
+def register_media_routes(
+    server, library: Library, cache: MediaCache | None = None, heavy: HeavyRequests | None = None
+) -> MediaCache:
+    """Add the media routes to a Flask ``server`` reading from ``library``; returns the cache they use.
+
+    Encoding (a cache miss) holds a slot of ``heavy`` (a new :class:`HeavyRequests` if None): a request that
+    finds every slot taken for its whole wait is answered 503 with ``Retry-After``.
+    """
     import flask
 
     cache = cache if cache is not None else MediaCache()
+    heavy = heavy if heavy is not None else HeavyRequests()
 
     def not_found(message: str):
         return flask.Response(message + "\n", status=404, mimetype="text/plain")
 
+    def busy(exc: Busy):
+        response = flask.Response(f"{exc}\n", status=503, mimetype="text/plain")
+        response.headers["Retry-After"] = str(heavy.retry_after)
+        return response
+
     def answer(make: Callable[[], tuple[bytes, str]], mimetype: str, cache_key):
         args = flask.request.args
         try:
-            payload, fp = cache.get_or_make(cache_key, make)
+            payload, fp = cache.get_or_make(cache_key, lambda: heavy.run(make))
         except MediaError as exc:
             return not_found(str(exc))
+        except Busy as exc:
+            return busy(exc)
         response = flask.Response(payload, mimetype=mimetype)
         current = args.get("v") == fingerprint_digest(fp)
         response.headers["Cache-Control"] = IMMUTABLE if current else "no-cache"

@@ -5,8 +5,8 @@ A definition's ``options`` may hold ``{"transform": {...}}`` with any of (applie
 - ``"crop": [x0, y0, x1, y1]`` -- keep pixels ``x0 <= x < x1``, ``y0 <= y < y1`` (clipped to the image);
 - ``"normalize": true`` -- stretch the colour channels' min..max to 0..255 (alpha untouched);
 - ``"colormap": "viridis"`` -- map grey levels (the luminance of colour images) through a colour map;
-- ``"resize": [w, h]`` -- resample to ``w`` x ``h`` pixels (area-weighted: exact for integer up-scaling,
-  mean-preserving down-scaling).
+- ``"resize": [w, h]`` -- resample to ``w`` x ``h`` pixels (area averaging: exact for integer up-scaling,
+  mean-preserving down-scaling), at most :data:`MAX_PIXELS` in all.
 
 Everything here is numpy on ``uint8`` ``(H, W, C)`` arrays, ``C`` in 3 or 4, as images are stored.
 Boxes drawn over an image go through :func:`transform_boxes` so they stay on the pixels they mark.
@@ -22,6 +22,7 @@ import numpy as np
 
 __all__ = [
     "COLORMAPS",
+    "MAX_PIXELS",
     "MAX_SIDE",
     "ImageTransform",
     "apply_transform",
@@ -31,12 +32,16 @@ __all__ = [
     "normalize",
     "parse_transform",
     "resize",
+    "check_size",
     "transform_boxes",
     "transformed_size",
 ]
 
 MAX_SIDE = 8192
-"""Largest width or height ``resize`` may ask for (a served image stays a few hundred MB at most)."""
+"""Largest width or height ``resize`` may ask for."""
+MAX_PIXELS = 4096 * 4096
+"""Most pixels ``resize`` may ask for in all: an RGBA result is 64 MiB at most, and resizing (in ``uint8``,
+channel by channel) needs about as much again."""
 
 _STOPS = {
     "viridis": "440154 482878 3e4989 31688e 26828e 1f9e89 35b779 6ece58 b5de2b fde725",
@@ -131,12 +136,8 @@ def parse_transform(spec) -> ImageTransform:
         crop_box = (x0, y0, x1, y1)
     size = None
     if spec.get("resize") is not None:
-        w, h = _ints(spec["resize"], 2, "resize", "[width, height]")
-        if not (1 <= w <= MAX_SIDE and 1 <= h <= MAX_SIDE):
-            raise ValueError(
-                f"transform resize must be [width, height] between 1 and {MAX_SIDE} pixels, got {[w, h]}"
-            )
-        size = (w, h)
+        size = _ints(spec["resize"], 2, "resize", "[width, height]")
+        check_size(*size)
     norm = spec.get("normalize", False)
     if not isinstance(norm, bool):
         raise ValueError(f"transform normalize must be true or false, got {norm!r:.40}")
@@ -193,7 +194,7 @@ def normalize(hwc: np.ndarray) -> np.ndarray:
     if hi <= lo:
         return hwc.copy()
     out = hwc.copy()
-    scaled = (colour.astype(np.float64) - lo) * (255.0 / (hi - lo))
+    scaled = (colour.astype(np.float32) - lo) * np.float32(255.0 / (hi - lo))
     out[..., :n] = np.clip(np.round(scaled), 0, 255).astype(np.uint8)
     return out
 
@@ -205,7 +206,7 @@ def _grey(hwc: np.ndarray) -> np.ndarray:
     rgb = hwc[..., :3]
     if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2]):
         return rgb[..., 0]
-    luma = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    luma = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     return np.clip(np.round(luma), 0, 255).astype(np.uint8)
 
 
@@ -227,30 +228,6 @@ def colormap(hwc: np.ndarray, name: str) -> np.ndarray:
     return mapped
 
 
-def _area_weights(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per output pixel, the span ``[a, b)`` of input pixels it covers (fractional) for area resampling."""
-    edges = np.arange(n_out + 1, dtype=np.float64) * (n_in / n_out)
-    return edges[:-1], edges[1:], edges[1:] - edges[:-1]
-
-
-def _resample_axis(a: np.ndarray, n_out: int, axis: int) -> np.ndarray:
-    """Area-weighted resampling of ``a`` (float64) along ``axis`` to ``n_out`` samples."""
-    n_in = a.shape[axis]
-    if n_in == n_out:
-        return a
-    moved = np.moveaxis(a, axis, 0)
-    cum = np.concatenate([np.zeros((1, *moved.shape[1:])), np.cumsum(moved, axis=0)], axis=0)
-
-    def integral(x: np.ndarray) -> np.ndarray:  # sum of the input over [0, x), x fractional
-        i = np.minimum(np.floor(x).astype(np.int64), n_in - 1)
-        frac = (x - i).reshape((-1,) + (1,) * (moved.ndim - 1))
-        return cum[i] + frac * moved[i]
-
-    lo, hi, width = _area_weights(n_in, n_out)
-    out = (integral(hi) - integral(lo)) / width.reshape((-1,) + (1,) * (moved.ndim - 1))
-    return np.moveaxis(out, 0, axis)
-
-
 def resize(hwc: np.ndarray, width: int, height: int) -> np.ndarray:
     """An image resampled to ``width`` x ``height`` by area averaging (integer up-scaling repeats pixels).
 
@@ -261,12 +238,68 @@ def resize(hwc: np.ndarray, width: int, height: int) -> np.ndarray:
     >>> resize(np.array([[[0], [200], [100], [100]]], np.uint8), 2, 1)[..., 0].tolist()
     [[100, 100]]
     """
-    if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
-        raise ValueError(f"resize must be between 1 and {MAX_SIDE} pixels per side, got {width}x{height}")
+    check_size(width, height)
     if hwc.shape[1] == width and hwc.shape[0] == height:
         return hwc.copy()
-    out = _resample_axis(_resample_axis(hwc.astype(np.float64), height, 0), width, 1)
-    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+    out = np.empty((height, width, hwc.shape[2]), np.uint8)
+    rows_first = height * hwc.shape[1] <= hwc.shape[0] * width  # the smaller intermediate first
+    for c in range(hwc.shape[2]):
+        plane = hwc[..., c]
+        if rows_first:
+            plane = _area_rows(_area_rows(plane, height).T, width).T
+        else:
+            plane = _area_rows(_area_rows(plane.T, width).T, height)
+        np.clip(np.round(plane, out=plane), 0, 255, out=plane)  # in place: one float32 plane at a time
+        out[..., c] = plane
+    return out
+
+
+def _area_rows(a: np.ndarray, n_out: int) -> np.ndarray:
+    """``(n_in, m)`` -> ``(n_out, m)`` ``float32``: each output row the mean of the input over its span.
+
+    The span of output row ``k`` is ``[k, k + 1) * n_in / n_out`` (fractional ends weigh in proportion). Worked
+    in blocks of columns so that the ``float64`` temporaries stay below :data:`_BLOCK` elements each.
+    """
+    n_in, m = a.shape
+    if n_out % n_in == 0:  # the same or a whole multiple: each row repeated, exactly
+        return np.repeat(a.astype(np.float32), n_out // n_in, axis=0)
+    edges = np.arange(n_out + 1, dtype=np.float64) * (n_in / n_out)
+    first = np.minimum(np.floor(edges).astype(np.int64), n_in - 1)
+    frac = (edges - first)[:, None]
+    width = np.diff(edges)[:, None]
+    out = np.empty((n_out, m), np.float32)
+    step = max(1, _BLOCK // (n_in + n_out + 1))
+    for j in range(0, m, step):
+        block = a[:, j : j + step].astype(np.float64)
+        cum = np.zeros((n_in + 1, block.shape[1]))
+        np.cumsum(block, axis=0, out=cum[1:])
+        integral = cum[first] + frac * block[first]  # the sum of the input over [0, edge)
+        out[:, j : j + step] = np.diff(integral, axis=0) / width
+    return out
+
+
+_BLOCK = 1 << 20
+
+
+def check_size(width: int, height: int) -> None:
+    """Refuse an output size beyond :data:`MAX_SIDE` per side or :data:`MAX_PIXELS` in all (ValueError).
+
+    Examples
+    --------
+    >>> check_size(8192, 8192)
+    Traceback (most recent call last):
+    ...
+    ValueError: transform resize [8192, 8192] is 67108864 pixels; at most 16777216 (4096 x 4096) are served
+    """
+    if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
+        raise ValueError(
+            f"transform resize must be [width, height] between 1 and {MAX_SIDE} pixels, got {[width, height]}"
+        )
+    if width * height > MAX_PIXELS:
+        raise ValueError(
+            f"transform resize {[width, height]} is {width * height} pixels; at most {MAX_PIXELS} "
+            f"({math.isqrt(MAX_PIXELS)} x {math.isqrt(MAX_PIXELS)}) are served"
+        )
 
 
 def transformed_size(width: int, height: int, transform: ImageTransform) -> tuple[int, int]:
