@@ -25,12 +25,12 @@ import flask
 from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
 
 from .cards import CardContext, CardType, load_card_types
+from .downloads import SUBMIT, register_download_route
 from .ids import VIEW_STATES
 from .layout import card_frame, database_list, error_body, page_layout, run_options
 from .library import Library, Snapshot
 from .media import register_media_routes
 from .page import PAGE_SIZE, CardModel, all_definitions, card_models, page_tabs, visible_series
-from .services.export import series_to_csv, series_to_json
 from .services.tags import compile_filter, run_colors
 from .settings import ViewSettings
 from .throttle import HeavyRequests
@@ -459,29 +459,14 @@ def create_app(
             return no_update, no_update
         return (update.figure if update.figure is not None else no_update), (update.state or no_update)
 
-    @app.callback(
+    app.clientside_callback(  # a form POST to /download: the file streams, no callback carries it
+        SUBMIT,
         Output("download", "data"),
         Input({"type": "card-download", "card": ALL, "fmt": ALL}, "n_clicks"),
         *VIEW_STATES,
         prevent_initial_call=True,
     )
-    def download(clicks, *view):
-        trigger = ctx.triggered_id
-        if not trigger or not ctx.triggered or not ctx.triggered[0].get("value"):
-            return no_update
-        context = viewer.card_context(trigger["card"], *view)
-        if context is None:
-            return no_update
-        rows = context.card_type.export(context) or []
-        fmt = trigger["fmt"]
-        text = series_to_csv(rows) if fmt == "csv" else series_to_json(rows)
-        title = str(context.definition.get("title") or context.card_id)
-        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in title) or "card"
-        return {
-            "content": text,
-            "filename": f"{name}.{fmt}",
-            "type": "text/csv" if fmt == "csv" else "application/json",
-        }
+    register_download_route(app.server, viewer, app.heavy)
 
     for card in viewer.types.values():
         card.register_callbacks(app)

@@ -7,7 +7,7 @@ Each heavy request holds a slot while it works; a request that finds none free w
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 __all__ = ["HEAVY_AT_ONCE", "Busy", "HeavyRequests"]
@@ -52,17 +52,22 @@ class HeavyRequests:
         self.wait = wait
         self._slots = threading.BoundedSemaphore(limit)
 
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold a slot for the duration of the ``with`` block; :class:`Busy` if none frees up in time."""
+    def acquire(self) -> Callable[[], None]:
+        """Take a slot (:class:`Busy` if none frees up in time); returns the function that gives it back."""
         if not self._slots.acquire(timeout=self.wait):
             raise Busy(
                 f"the viewer is busy with {self.limit} heavy request(s) at once; try again in a moment"
             )
+        return self._slots.release
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a slot for the duration of the ``with`` block; :class:`Busy` if none frees up in time."""
+        release = self.acquire()
         try:
             yield
         finally:
-            self._slots.release()
+            release()
 
     def run(self, make):
         """``make()`` inside a slot."""

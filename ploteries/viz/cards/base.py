@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from ..definitions import auto_definition
@@ -155,8 +155,9 @@ class CardType:
         """The user zoomed or panned a graph card; None to leave it as it is."""
         return None
 
-    def export(self, ctx: CardContext) -> list[ExportRow] | None:
-        """The card's data as rows for CSV/JSON download, or None if it has none to offer."""
+    def export(self, ctx: CardContext) -> Iterable[ExportRow] | None:
+        """The card's data as rows for CSV/JSON download (a list, or an iterator to stream a long series),
+        or None if it has none to offer."""
         return None
 
     def register_callbacks(self, app) -> None:

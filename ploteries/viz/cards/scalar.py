@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,7 +30,7 @@ from ..scalar_traces import (
     scalar_columns,
 )
 from ..services.checksum import Action, SeriesState, client_state, plan_update
-from ..services.export import ExportRow, rows_from_records
+from ..services.export import ExportRow, iter_rows
 from ..services.outliers import y_domain
 from ..services.smoothing import EmaState
 from ..services.xaxis import x_title
@@ -173,6 +173,10 @@ def _chunk_reader(
             return cols_slice(first, 0, 0)  # gone meanwhile: draw what was read; the next tick resends
 
     return read_chunk
+
+
+EXPORT_ROWS = 65_536
+"""Rows read at a time when a card's data is downloaded."""
 
 
 class ScalarCard(CardType):
@@ -442,14 +446,18 @@ class ScalarCard(CardType):
         figure, state = self.figure_and_state(ctx, None if rng is True else rng)
         return CardUpdate(figure=figure, state=state)
 
-    def export(self, ctx: CardContext) -> list[ExportRow]:
-        rows: list[ExportRow] = []
-        refs = self.series_refs(ctx)
-        for ref, rec in zip(refs, read_series(ctx.library, refs, stop=ctx.settings.stop)):
-            if rec is None:
-                continue
-            cols = self.columns(ctx, rec)
-            table = np.empty(len(cols), [("step", "i8"), ("wall_time", "f8"), ("value", "f8")])
-            table["step"], table["wall_time"], table["value"] = cols.step, cols.wall_time, cols.value
-            rows += rows_from_records(ctx.label(ref), ref.tag, table)
-        return rows
+    def export(self, ctx: CardContext) -> Iterator[ExportRow]:
+        """The rows one series and one block of rows at a time (a download streams them in bounded memory)."""
+        block = EXPORT_ROWS
+        for ref in self.series_refs(ctx):
+            info = ctx.snapshot.info(ref.key)
+            for start in range(0, info.count if info is not None else 0, block):
+                rec = read_series(
+                    ctx.library, [ref], stop=ctx.settings.stop, from_rows=[start], to_rows=[start + block]
+                )[0]
+                if rec is None:
+                    break
+                cols = self.columns(ctx, rec)
+                table = np.empty(len(cols), [("step", "i8"), ("wall_time", "f8"), ("value", "f8")])
+                table["step"], table["wall_time"], table["value"] = cols.step, cols.wall_time, cols.value
+                yield from iter_rows(ctx.label(ref), ref.tag, table)
