@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from ploteries.compat.from_tensorboard import MAX_RECORD_BYTES
 from ploteries.compat.tb_import import import_logdir
 
 
@@ -26,6 +27,14 @@ def add_parser(sub) -> None:
     p.add_argument("--no-verify", action="store_true", help="skip the CRC-32C checks of the records (faster)")
     p.add_argument("--prefix", default="", help="put before every run name, e.g. 'imported/'")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--max-record-bytes",
+        type=_positive_bytes,
+        default=MAX_RECORD_BYTES,
+        metavar="N",
+        help=f"skip (and report) records that take or expand to more than N bytes "
+        f"(default {MAX_RECORD_BYTES // 2**20} MiB; a few hundred bytes can declare gigabytes)",
+    )
     p.set_defaults(func=run_import)
 
 
@@ -50,6 +59,16 @@ class ProgressBar:
         self.stream.flush()
 
 
+def _positive_bytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of bytes, got {text!r}")
+    return value
+
+
 def run_import(args) -> int:
     try:
         import tensorboard  # noqa: F401
@@ -62,14 +81,33 @@ def run_import(args) -> int:
         return 2
     bar = None if args.quiet else ProgressBar()
     t0 = time.perf_counter()
-    report = import_logdir(args.logdir, args.out, verify=not args.no_verify, prefix=args.prefix, progress=bar)
+    report = import_logdir(
+        args.logdir,
+        args.out,
+        verify=not args.no_verify,
+        prefix=args.prefix,
+        progress=bar,
+        max_record_bytes=args.max_record_bytes,
+    )
     if bar is not None:
         sys.stderr.write("\n")
     for problem in report.problems:
         print(f"warning: {problem}", file=sys.stderr)
     print(
-        f"imported {len(report.runs)} runs, {report.records} records ({report.bytes / 1e6:.1f} MB) "
-        f"into {args.out} in {time.perf_counter() - t0:.1f} s",
+        f"imported {len(report.runs)} runs, {report.records} records from {_size(report.bytes)} of event files "
+        f"into {args.out} (+{_size(report.written)}) in {time.perf_counter() - t0:.1f} s",
         file=sys.stderr,
     )
-    return 0
+    for skipped in report.skipped:
+        print(f"error: skipped {skipped}", file=sys.stderr)
+    return 1 if report.skipped else 0
+
+
+def _size(n: int) -> str:
+    """A byte count people read: ``534 bytes``, ``1.5 kB``, ``2.0 GB``."""
+    value, unit = float(n), "bytes"
+    for larger in ("kB", "MB", "GB", "TB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, larger
+    return f"{n} bytes" if unit == "bytes" else f"{value:.1f} {unit}"

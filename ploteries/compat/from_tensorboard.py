@@ -19,7 +19,9 @@ from ploteries.compat.histogram import encode_histogram_raw
 from ploteries.storage.schema import json_to_array, text_to_array
 
 __all__ = [
+    "MAX_RECORD_BYTES",
     "Converted",
+    "RecordTooLarge",
     "audio_parts",
     "convert_value",
     "decode_image",
@@ -27,6 +29,7 @@ __all__ = [
     "histogram_parts",
     "layout_to_dict",
     "require_tensorboard",
+    "tensor_bytes",
     "text_tag",
 ]
 
@@ -46,6 +49,14 @@ def require_tensorboard():
             "pip install tensorboard"
         ) from None
     return event_pb2
+
+
+MAX_RECORD_BYTES = 256 * 2**20
+"""Default bound on what one imported record may expand to (a tensor's or image's decoded bytes)."""
+
+
+class RecordTooLarge(ValueError):
+    """A record that would expand beyond the import's limit (``--max-record-bytes``): skipped and reported."""
 
 
 @dataclasses.dataclass
@@ -81,7 +92,7 @@ def histogram_parts(min, max, num, sum, sum_squares, bucket_limit, bucket) -> di
     return {"": buckets, "stats": stats}
 
 
-def decode_image(encoded: bytes) -> tuple[str, np.ndarray]:
+def decode_image(encoded: bytes, max_bytes: int | None = MAX_RECORD_BYTES) -> tuple[str, np.ndarray]:
     """Decode TensorBoard's PNG (kind ``image``, ``uint8`` HWC) or animated GIF (kind ``video``, THWC).
 
     Grey and palette images become RGB; RGBA is kept.
@@ -95,7 +106,12 @@ def decode_image(encoded: bytes) -> tuple[str, np.ndarray]:
     """
     from PIL import Image, ImageSequence
 
-    img = Image.open(io.BytesIO(encoded))
+    try:
+        img = Image.open(io.BytesIO(encoded))
+    except Image.DecompressionBombError as exc:
+        raise RecordTooLarge(f"an image too large to decode: {exc}") from None
+    frames = getattr(img, "n_frames", 1) if img.format == "GIF" else 1
+    check_expansion(img.width * img.height * 4 * frames, f"a {img.width}x{img.height} image", max_bytes)
     if img.format == "GIF":
         frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(img)]
         return "video", np.stack(frames)
@@ -182,18 +198,51 @@ def _struct_value(value: Any) -> float | str:
     return float(value.number_value)
 
 
-def _tensor_array(tensor: Any) -> np.ndarray:
+def tensor_bytes(tensor: Any) -> int:
+    """Bytes a ``TensorProto`` expands to as a numpy array (its shape may repeat one stored value).
+
+    Examples
+    --------
+    >>> from tensorboard.compat.proto import tensor_pb2, tensor_shape_pb2, types_pb2
+    >>> shape = tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=500_000_000)])
+    >>> tensor_bytes(tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, tensor_shape=shape, float_val=[1.0]))
+    2000000000
+    """
+    from tensorboard.compat.tensorflow_stub import dtypes
+
+    n = 1
+    for dim in tensor.tensor_shape.dim:
+        n *= max(int(dim.size), 0)
+    try:
+        itemsize = np.dtype(dtypes.as_dtype(tensor.dtype).as_numpy_dtype).itemsize
+    except (TypeError, ValueError, KeyError):
+        itemsize = 16
+    return n * itemsize
+
+
+def check_expansion(n_bytes: int, what: str, max_bytes: int | None) -> None:
+    """:class:`RecordTooLarge` if ``n_bytes`` is beyond ``max_bytes`` (None: no limit)."""
+    if max_bytes is not None and n_bytes > max_bytes:
+        raise RecordTooLarge(
+            f"{what} would expand to {n_bytes:,} bytes, more than the limit of {max_bytes:,} bytes per record; "
+            "pass a larger --max-record-bytes (max_record_bytes=) to import it"
+        )
+
+
+def _tensor_array(tensor: Any, max_bytes: int | None = MAX_RECORD_BYTES) -> np.ndarray:
     from tensorboard.util import tensor_util
 
+    shape = [int(d.size) for d in tensor.tensor_shape.dim]
+    check_expansion(tensor_bytes(tensor), f"a tensor of shape {shape}", max_bytes)
     return tensor_util.make_ndarray(tensor)
 
 
-def _mesh(value: Any, content: bytes) -> Converted:
+def _mesh(value: Any, content: bytes, max_bytes: int | None) -> Converted:
     from tensorboard.plugins.mesh import plugin_data_pb2
 
     data = plugin_data_pb2.MeshPluginData.FromString(content)
     part, dtype = _MESH_PARTS[data.content_type]
-    array = _tensor_array(value.tensor).astype(dtype)
+    array = _tensor_array(value.tensor, max_bytes).astype(dtype)
     meta = None
     if data.json_config and data.json_config != "{}":
         import json
@@ -202,8 +251,13 @@ def _mesh(value: Any, content: bytes) -> Converted:
     return Converted(data.name, "mesh", {part: array}, meta)
 
 
-def convert_value(value: Any, plugin_name: str, content: bytes = b"") -> Converted | None:
+def convert_value(
+    value: Any, plugin_name: str, content: bytes = b"", *, max_bytes: int | None = MAX_RECORD_BYTES
+) -> Converted | None:
     """One ``Summary.Value`` as ploteries records, or None for what ploteries does not import.
+
+    A value that would expand beyond ``max_bytes`` (a tensor whose shape repeats one stored value, an image
+    whose header declares huge dimensions) raises :class:`RecordTooLarge` before anything is decoded.
 
     ``plugin_name`` and ``content`` are the value's plugin metadata (the first value of a tag carries
     it; pass what was seen first for the tag). hparams records are partial: see :func:`hparams_content`.
@@ -221,22 +275,22 @@ def convert_value(value: Any, plugin_name: str, content: bytes = b"") -> Convert
     if field == "image":
         if not value.image.encoded_image_string:
             return None  # torch writes an empty image when add_video lacks moviepy
-        kind, pixels = decode_image(value.image.encoded_image_string)
+        kind, pixels = decode_image(value.image.encoded_image_string, max_bytes)
         return Converted(tag, kind, {"": pixels})
     if field == "audio":
         return Converted(tag, "audio", audio_parts(value.audio.encoded_audio_string, value.audio.sample_rate))
     if field != "tensor":
         return None
     if plugin_name == "text":
-        texts = _tensor_array(value.tensor).reshape(-1)
+        texts = _tensor_array(value.tensor, max_bytes).reshape(-1)
         text = "\n\n".join(t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in texts)
         return Converted(text_tag(tag), "text", {"": text_to_array(text)})
     if plugin_name == "custom_scalars":
         layout = layout_to_dict(value.tensor.string_val[0])
         return Converted("_custom_scalars_", "custom_scalars", {"": json_to_array(layout)})
     if plugin_name == "mesh":
-        return _mesh(value, content)
-    array = _tensor_array(value.tensor)
+        return _mesh(value, content, max_bytes)
+    array = _tensor_array(value.tensor, max_bytes)
     if plugin_name == "scalars":
         return Converted(tag, "scalar", {"": np.float64(array.reshape(()))})
     if plugin_name == "pr_curves":

@@ -17,7 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ploteries.compat.from_tensorboard import convert_value, require_tensorboard
+from ploteries.compat.from_tensorboard import (
+    MAX_RECORD_BYTES,
+    RecordTooLarge,
+    convert_value,
+    require_tensorboard,
+)
 from ploteries.compat.runs import run_name_of
 from ploteries.compat.tfrecord import RecordReport, iter_records
 from ploteries.storage import DatabaseWriter, json_to_array
@@ -45,8 +50,10 @@ class ImportReport:
 
     runs: list[str] = dataclasses.field(default_factory=list)
     records: int = 0
-    bytes: int = 0
+    bytes: int = 0  # of the event files read
+    written: int = 0  # how much the database grew
     problems: list[str] = dataclasses.field(default_factory=list)
+    skipped: list[str] = dataclasses.field(default_factory=list)  # records beyond max_record_bytes
 
 
 def event_runs(logdir: str | Path) -> dict[str, list[Path]]:
@@ -88,7 +95,9 @@ class _Series:
 class _Run:
     """Records of one run gathered in memory, in TensorBoard's reading order, then written at once."""
 
-    def __init__(self, event_pb2):
+    def __init__(self, event_pb2, max_record_bytes: int | None = MAX_RECORD_BYTES):
+        self.max_record_bytes = max_record_bytes
+        self.skipped: list[str] = []
         self.parse = event_pb2.Event.FromString
         self.start = event_pb2.SessionLog.START
         self.series: dict[tuple[str, str], _Series] = {}
@@ -143,7 +152,11 @@ class _Run:
             self.scalars[tag] = self.series[(tag, "")]
             return
         name, content = self.plugins.get(tag, ("", b""))
-        item = convert_value(value, name, content)
+        try:
+            item = convert_value(value, name, content, max_bytes=self.max_record_bytes)
+        except RecordTooLarge as exc:
+            self.skipped.append(f"tag {tag!r} step {step}: {exc}")
+            return
         if item is None:
             return
         if item.kind == "hparams":
@@ -192,6 +205,7 @@ def import_logdir(
     verify: bool = True,
     prefix: str = "",
     progress: Callable[[int, int, str], None] | None = None,
+    max_record_bytes: int | None = MAX_RECORD_BYTES,
 ) -> ImportReport:
     """Convert every run below ``logdir`` into the database ``out`` (created if missing).
 
@@ -207,6 +221,10 @@ def import_logdir(
         Put before every run name (e.g. ``"imported/"``).
     progress : callable, optional
         ``progress(bytes_done, bytes_total, run)`` after each file.
+    max_record_bytes : int or None
+        Most bytes one record may take or expand to (a tensor's shape can repeat one stored value, an image
+        header can declare huge dimensions): larger records are skipped and listed in ``report.skipped``.
+        None: no limit.
 
     Examples
     --------
@@ -229,16 +247,26 @@ def import_logdir(
                 "or delete them first"
             )
     total = sum(f.stat().st_size for files in names.values() for f in files)
+    if max_record_bytes is not None and (not isinstance(max_record_bytes, int) or max_record_bytes < 1):
+        raise ValueError(
+            f"max_record_bytes must be a positive number of bytes or None, got {max_record_bytes!r}"
+        )
     report = ImportReport(bytes=total)
     done = 0
     out.parent.mkdir(parents=True, exist_ok=True)
+    size_before = out.stat().st_size if out.exists() else 0
     with DatabaseWriter(out, flush_secs=30.0) as writer:
         for name, files in names.items():
-            run = _Run(event_pb2)
+            run = _Run(event_pb2, max_record_bytes)
             for path in files:
                 file_report = RecordReport(path)
-                for data in iter_records(path, verify, file_report):
+                for data in iter_records(path, verify, file_report, max_record_bytes):
                     run.event(data)
+                report.skipped += [
+                    f"{path}: record at byte {at} is {length:,} bytes, more than the limit of "
+                    f"{max_record_bytes:,}; pass a larger --max-record-bytes (max_record_bytes=) to import it"
+                    for at, length in file_report.oversized
+                ]
                 if file_report.corrupt_at is not None:
                     report.problems.append(
                         f"{path}: record at byte {file_report.corrupt_at} fails its CRC; the rest of the file "
@@ -249,5 +277,7 @@ def import_logdir(
                     progress(done, total, name)
             run.write(writer, name)
             report.records += run.records
+            report.skipped += [f"{path.parent}: {what}" for what in run.skipped]
             report.runs.append(name)
+    report.written = out.stat().st_size - size_before
     return report

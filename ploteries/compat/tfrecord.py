@@ -75,42 +75,58 @@ class RecordReport:
     path: Path
     corrupt_at: int | None = None  # byte offset of the first record that failed its CRC
     truncated: bool = False  # a partial record at the end (a writer still running, or killed)
+    oversized: list[tuple[int, int]] = dataclasses.field(default_factory=list)  # (offset, length) skipped
 
 
 def iter_records(
-    path: str | os.PathLike, verify: bool = True, report: RecordReport | None = None
+    path: str | os.PathLike,
+    verify: bool = True,
+    report: RecordReport | None = None,
+    max_record_bytes: int | None = None,
 ) -> Iterator[bytes]:
-    """Yield the data of each record of a TFRecord file, in order.
+    """Yield the data of each record of a TFRecord file, in order, reading one record at a time.
 
     Reading stops at a record that fails its CRC (as TensorBoard does; ``report.corrupt_at`` says where)
-    and at a partial record at the end of the file (``report.truncated``).
+    and at a partial record at the end of the file (``report.truncated``). A record longer than
+    ``max_record_bytes`` is skipped unread (``report.oversized``); a length beyond the end of the file is a
+    partial record, never an allocation.
     """
-    with open(path, "rb") as f:
-        buf = f.read()
-    view = memoryview(buf)
-    pos, end = 0, len(buf)
     unpack_length, unpack_crc = _LENGTH.unpack_from, _CRC.unpack_from
     crc = crc32c_function() if verify else None
-    while pos < end:
-        if pos + 12 > end:
-            if report is not None:
-                report.truncated = True
-            return
-        (length,) = unpack_length(buf, pos)
-        stop = pos + 16 + length
-        if stop > end:
-            if report is not None:
-                report.truncated = True
-            return
-        data = view[pos + 12 : stop - 4]
-        if crc is not None:
-            a, b = crc(view[pos : pos + 8]), crc(data)
-            if (
-                unpack_crc(buf, pos + 8)[0] != ((a >> 15 | a << 17) + _MASK_DELTA) & 0xFFFFFFFF
-                or unpack_crc(buf, stop - 4)[0] != ((b >> 15 | b << 17) + _MASK_DELTA) & 0xFFFFFFFF
-            ):
+    with open(path, "rb") as f:
+        end = os.fstat(f.fileno()).st_size
+        pos = 0
+        while pos < end:
+            head = f.read(12)
+            if len(head) < 12:
+                break
+            (length,) = unpack_length(head)
+            stop = pos + 16 + length
+            if stop > end:
+                break
+            if crc is not None:
+                a = crc(head[:8])
+                if unpack_crc(head, 8)[0] != ((a >> 15 | a << 17) + _MASK_DELTA) & 0xFFFFFFFF:
+                    if report is not None:
+                        report.corrupt_at = pos
+                    return
+            if max_record_bytes is not None and length > max_record_bytes:
                 if report is not None:
-                    report.corrupt_at = pos
-                return
-        yield data
-        pos = stop
+                    report.oversized.append((pos, length))
+                f.seek(stop)
+                pos = stop
+                continue
+            body = f.read(length + 4)
+            if len(body) < length + 4:
+                break
+            data = memoryview(body)[:length]
+            if crc is not None:
+                b = crc(data)
+                if unpack_crc(body, length)[0] != ((b >> 15 | b << 17) + _MASK_DELTA) & 0xFFFFFFFF:
+                    if report is not None:
+                        report.corrupt_at = pos
+                    return
+            yield data
+            pos = stop
+    if pos < end and report is not None:
+        report.truncated = True
