@@ -11,15 +11,33 @@ from .format import read_transaction
 DATABASE_SUFFIXES = (".h5", ".hdf5", ".ploteries")
 
 
+def inside(path, folder) -> bool:
+    """Whether ``path``, with every symlink resolved, lies in ``folder`` (resolved too).
+
+    Examples
+    --------
+    >>> inside("/data/runs/a.h5", "/data/runs"), inside("/data/runs/../secret.h5", "/data/runs")
+    (True, False)
+    """
+    real, top = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
+    return real == top or real.is_relative_to(top)
+
+
 def candidate_files(root) -> list[Path]:
-    """Files below ``root`` (recursive, sorted) whose suffix says HDF5; journal folders are skipped."""
+    """Files below ``root`` (recursive, sorted) whose suffix says HDF5; journal folders are skipped.
+
+    A file that is a symlink to somewhere outside ``root`` is left out (as the viewer refuses media symlinks
+    leading outside its folders): linking a file into a served folder does not publish it. Symlinked folders
+    are not followed. A ``root`` that is itself a file is taken as named.
+    """
     root = Path(root)
     if root.is_file():
         return [root]
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.endswith("-journal") and not d.startswith("."))
-        found += [Path(dirpath) / f for f in sorted(filenames) if f.endswith(DATABASE_SUFFIXES)]
+        files = [Path(dirpath) / f for f in sorted(filenames) if f.endswith(DATABASE_SUFFIXES)]
+        found += [f for f in files if not f.is_symlink() or inside(f, root)]
     return sorted(found)
 
 
