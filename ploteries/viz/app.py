@@ -31,6 +31,7 @@ from .layout import card_frame, database_list, error_body, page_layout, run_opti
 from .library import Library, Snapshot
 from .media import register_media_routes
 from .page import PAGE_SIZE, CardModel, all_definitions, card_models, page_tabs, visible_series
+from .security import protect
 from .services.tags import compile_filter, run_colors
 from .settings import ViewSettings
 from .throttle import HeavyRequests
@@ -225,9 +226,17 @@ def _status(settings: ViewSettings, paused: bool) -> tuple[str, str]:
 
 
 def create_app(
-    library: Library, *, reload_interval: float = 2.0, types: dict[str, CardType] | None = None
+    library: Library,
+    *,
+    reload_interval: float = 2.0,
+    types: dict[str, CardType] | None = None,
+    token: str | None = None,
+    allowed_hosts: Sequence[str] = (),
 ) -> dash.Dash:
     """The viewer's Dash app over ``library``.
+
+    Every answer carries the security headers; requests must name an allowed host and, if ``token`` is given,
+    carry it (see :mod:`ploteries.viz.security`).
 
     Examples
     --------
@@ -470,6 +479,7 @@ def create_app(
 
     for card in viewer.types.values():
         card.register_callbacks(app)
+    protect(app, token=token, allowed_hosts=allowed_hosts)
     return app
 
 

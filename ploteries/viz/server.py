@@ -14,6 +14,7 @@ import logging
 import socket
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = ["ViewerServer", "add_arguments", "bind_server", "main", "serve"]
@@ -23,7 +24,8 @@ THREADS = 8  # worker threads of the served viewer; more requests at once wait i
 EXAMPLES = """examples:
   python -m ploteries.viz runs/
   python -m ploteries.viz runs/ other_runs/sweep.h5 --port 8080
-  python -m ploteries.viz runs/ --host 0.0.0.0          # reachable from other machines: mind who can see it
+  PLOTERIES_TOKEN=$(openssl rand -hex 16) python -m ploteries.viz runs/ --host 0.0.0.0
+                                                        # other machines, with an access token
   python -m ploteries.viz runs/ --media-root /data/images
 """
 
@@ -41,6 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    parser.add_argument(
+        "--allowed-hosts",
+        default="",
+        metavar="NAMES",
+        help="comma-separated host names the viewer answers to besides this machine's names and addresses "
+        "(e.g. viewer.lab.org, or .lab.org for its subdomains; '*' for any). Set PLOTERIES_TOKEN to require "
+        "an access token.",
     )
     parser.add_argument(
         "--reload-interval",
@@ -172,14 +182,25 @@ def bind_server(app, host: str, port: int, tries: int = 50) -> tuple[ViewerServe
 
 
 def serve(
-    roots, *, host: str = "127.0.0.1", port: int = 6006, reload_interval: float = 2.0, media_root=None
+    roots,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 6006,
+    reload_interval: float = 2.0,
+    media_root=None,
+    allowed_hosts: Sequence[str] = (),
 ) -> None:
-    """Serve the viewer until interrupted."""
+    """Serve the viewer until interrupted (with the access token of ``PLOTERIES_TOKEN`` if it is set)."""
     from .app import create_app
     from .library import Library
+    from .security import exposure_warning, token_from_env
 
+    token = token_from_env()
+    warning = exposure_warning(host, token)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
     library = Library(roots, media_root=media_root)
-    app = create_app(library, reload_interval=reload_interval)
+    app = create_app(library, reload_interval=reload_interval, token=token, allowed_hosts=allowed_hosts)
     server, bound = bind_server(app.server, host, port)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     note = f" (port {port} was busy)" if bound != port else ""
@@ -210,6 +231,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         reload_interval=args.reload_interval,
         media_root=args.media_root,
+        allowed_hosts=[h for h in args.allowed_hosts.split(",") if h.strip()],
     )
     return 0
 
