@@ -27,6 +27,7 @@ from ploteries.figures import (
     strip_store_keys,
     tab_of_definition,
 )
+from ploteries.figures.schema import MAX_DEFINITION_BYTES
 from ploteries.figures.templates import TEMPLATES
 
 RAW = argparse.RawDescriptionHelpFormatter
@@ -189,6 +190,10 @@ def parse_definition_text(text: str, source: str) -> dict:
         raise ValueError(
             f"{source} is empty; write a JSON or YAML definition (ploteries figures show prints one)."
         )
+    if len(text) > MAX_DEFINITION_BYTES:
+        raise ValueError(
+            f"{source} is {len(text):,} characters; a definition is at most {MAX_DEFINITION_BYTES:,} bytes"
+        )
     if not source.endswith((".yaml", ".yml")):
         try:
             return json.loads(text)
@@ -196,7 +201,7 @@ def parse_definition_text(text: str, source: str) -> dict:
             if source.endswith(".json"):
                 raise ValueError(f"{source} is not valid JSON: {exc}") from None
     try:
-        obj = yaml.safe_load(text)
+        obj = load_yaml(text, source)
     except yaml.YAMLError as exc:
         raise ValueError(f"{source} is neither valid JSON nor valid YAML: {exc}") from None
     if not isinstance(obj, dict):
@@ -204,6 +209,54 @@ def parse_definition_text(text: str, source: str) -> dict:
             f"{source} holds a {type(obj).__name__}, not a definition (an object with id, series...)."
         )
     return obj
+
+
+MAX_YAML_NODES = 100_000
+"""Most values a YAML definition may hold once its aliases are expanded (a 1 MiB definition holds far fewer)."""
+
+
+def load_yaml(text: str, source: str) -> object:
+    """``yaml.safe_load`` that refuses alias bombs: the node graph is sized, aliases expanded, before any value
+    is built.
+
+    Examples
+    --------
+    >>> load_yaml("a: &x [1, 2]\nb: *x", "f.yaml")
+    {'a': [1, 2], 'b': [1, 2]}
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _count_nodes(node, {}, source)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _count_nodes(node: yaml.Node, memo: dict[int, int | None], source: str) -> int:
+    """Values under ``node`` with every alias expanded; ValueError past :data:`MAX_YAML_NODES` or on a cycle."""
+    key = id(node)
+    if key in memo:
+        if memo[key] is None:
+            raise ValueError(
+                f"{source} holds a YAML alias to itself (a recursive value); a definition is a tree"
+            )
+        return memo[key]
+    memo[key] = None
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        total += sum(_count_nodes(child, memo, source) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total += sum(_count_nodes(k, memo, source) + _count_nodes(v, memo, source) for k, v in node.value)
+    if total > MAX_YAML_NODES:
+        raise ValueError(
+            f"{source} expands its YAML aliases to more than {MAX_YAML_NODES:,} values; write the values out, "
+            "or use fewer aliases"
+        )
+    memo[key] = total
+    return total
 
 
 def read_definition_file(name: str) -> dict:
