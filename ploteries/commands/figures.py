@@ -221,7 +221,7 @@ def load_yaml(text: str, source: str) -> object:
 
     Examples
     --------
-    >>> load_yaml("a: &x [1, 2]\nb: *x", "f.yaml")
+    >>> load_yaml("a: &x [1, 2]\\nb: *x", "f.yaml")
     {'a': [1, 2], 'b': [1, 2]}
     """
     loader = yaml.SafeLoader(text)
