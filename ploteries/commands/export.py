@@ -13,6 +13,7 @@ import numpy as np
 
 from ploteries.storage import open as open_database
 from ploteries.storage.reader import Database, SeriesInfo
+from ploteries.viz.services.export import csv_text_cell
 from ploteries.viz.services.tags import Regex, compile_filter
 
 FORMATS = ("csv", "json", "npz")
@@ -95,6 +96,10 @@ def run_export(args) -> int:
         raise ValueError(
             f"cannot tell the format from {args.out!r}; pass --format with one of {', '.join(FORMATS)}."
         )
+    if Path(args.database).is_dir():
+        raise ValueError(
+            f"{args.database} is a directory; give one database file in it (ploteries ls {args.database} lists them)"
+        )
     db = open_database(args.database)
     infos = selected_series(db, args.run, args.tag)
     if fmt == "npz":
@@ -109,7 +114,9 @@ def run_export(args) -> int:
         if fmt == "csv":
             writer = csv.writer(stream)
             writer.writerow(["run", "tag", "step", "wall_time", "value"])
-            writer.writerows((r, t, s, repr(w), repr(v)) for r, t, s, w, v in rows)
+            writer.writerows(
+                (csv_text_cell(r), csv_text_cell(t), s, repr(w), repr(v)) for r, t, s, w, v in rows
+            )
         else:
             records = [
                 {"run": r, "tag": t, "step": s, "wall_time": w, "value": _json_number(v)}
@@ -117,6 +124,7 @@ def run_export(args) -> int:
             ]
             json.dump(records, stream, ensure_ascii=False)
             stream.write("\n")
+        stream.flush()  # a closed pipe (`| head`) shows here, inside the command, not at exit
     finally:
         if out is not None:
             out.close()

@@ -73,6 +73,13 @@ class MediaStore:
                 index += 1
         return Path(os.path.relpath(path, self.base)).as_posix()
 
+    def discard(self, path: str) -> None:
+        """Remove a file this store wrote (``path`` as returned), when its record was refused."""
+        try:
+            (self.base / path).unlink()
+        except FileNotFoundError:
+            pass
+
     def write_png(self, run: str, tag: str, step: int, hwc: np.ndarray) -> str:
         """Write a ``uint8`` ``(H, W, C)`` image as PNG; returns its path relative to the database's folder."""
         from PIL import Image

@@ -271,7 +271,12 @@ class SummaryWriter:
             step = self._step(global_step)
             path = self._media.write_png(self.run, tag, step, hwc)
             parts = {"file": text_to_array(path), "shape": np.array(hwc.shape, np.int64)}
-            global_step = step
+            try:
+                self._put(tag, {**parts, **(extra or {})}, "image", step, walltime)
+            except BaseException:
+                self._media.discard(path)  # a refused record leaves no file behind
+                raise
+            return
         self._put(tag, {**parts, **(extra or {})}, "image", global_step, walltime)
 
     # ----------------------------------------------------------------------------------------- scalars
@@ -466,7 +471,12 @@ class SummaryWriter:
             path = self._media.write_gif(self.run, tag, global_step, frames, rate)
             parts = {"file": text_to_array(path), "shape": np.array(frames.shape, np.int64)}
         parts["fps"] = np.float64(rate)
-        self._put(tag, parts, "video", global_step, walltime)
+        try:
+            self._put(tag, parts, "video", global_step, walltime)
+        except BaseException:
+            if self._media is not None:
+                self._media.discard(path)  # a refused record leaves no file behind
+            raise
 
     def add_audio(self, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None) -> None:
         """A mono clip (squeezed to 1-D, clipped to [-1, 1], float32) plus part ``sample_rate``.
