@@ -23,6 +23,7 @@ from typing import NamedTuple
 import dash
 import flask
 from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
+from dash.exceptions import PreventUpdate
 
 from .cards import CardContext, CardType, load_card_types
 from .downloads import SUBMIT, register_download_route
@@ -252,6 +253,7 @@ def create_app(
         suppress_callback_exceptions=True,
         update_title=None,
         index_string=INDEX,
+        on_error=_callback_failed,
     )
     roots = [str(r) for r in library.roots]
 
@@ -481,6 +483,15 @@ def create_app(
         card.register_callbacks(app)
     protect(app, token=token, allowed_hosts=allowed_hosts)
     return app
+
+
+def _callback_failed(error: Exception):
+    """A callback raised (values a client sent that no check caught, or a bug): log it, update nothing.
+
+    The page keeps what it shows (HTTP 204) instead of an HTTP 500; the traceback goes to the server's log.
+    """
+    logging.getLogger(__name__).error("a callback failed; nothing updated", exc_info=error)
+    raise PreventUpdate from error
 
 
 def _empty_message(snapshot: Snapshot, tab) -> Sequence:

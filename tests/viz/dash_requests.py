@@ -14,8 +14,8 @@ WILDCARDS = (["ALL"], ["MATCH"], ["ALLSMALLER"])
 
 
 def server_callbacks(app) -> list[str]:
-    """The output keys of the callbacks that run on the server (every key of ``app.callback_map``)."""
-    return sorted(app.callback_map)
+    """The output keys of the callbacks that run on the server (clientside ones have no ``callback``)."""
+    return sorted(k for k, v in app.callback_map.items() if "callback" in v)
 
 
 def dependencies(app, key: str) -> list[tuple[str, str, str]]:
