@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import NotADatabaseError
-from .format import (
+from .hdf5.format import (
     CHUNK_BYTES,
     Block,
     Catalog,
@@ -22,7 +22,7 @@ from .format import (
     new_block,
     write_transaction,
 )
-from .repair import rebuild
+from .hdf5.repair import rebuild
 
 FLOAT64 = np.dtype("<f8")
 

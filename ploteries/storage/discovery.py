@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from .errors import NotADatabaseError
-from .format import read_transaction
+from .hdf5.format import read_transaction
 
 DATABASE_SUFFIXES = (".h5", ".hdf5", ".ploteries")
 

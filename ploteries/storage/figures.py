@@ -46,7 +46,7 @@ from .figure_data import (
     text_names,
     trace_bindings,
 )
-from .format import read_transaction
+from .hdf5.format import read_transaction
 from .maintenance import update_documents
 
 SCHEMA_VERSION = 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from .format import read_fixed_steps, read_ragged_steps, truncate_block, write_transaction
+from .hdf5.format import read_fixed_steps, read_ragged_steps, truncate_block, write_transaction
 from .values import check_name
 
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .figures import FigureStore
-from .format import (
+from .hdf5.format import (
     Block,
     Catalog,
     SeriesEntry,

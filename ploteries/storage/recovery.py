@@ -18,9 +18,9 @@ import numpy as np
 
 from .batch import Batch, Chunk, PendingSeries, commit
 from .dtypes import dtype_from_text
-from .format import read_transaction
+from .hdf5.format import read_transaction
+from .hdf5.locking import try_lock_exclusive
 from .journal import SCALAR_TID, Declared, journal_dir, read_frames
-from .locking import try_lock_exclusive
 
 
 def lock_new_writer(jdir: Path, writer_id: str) -> int:

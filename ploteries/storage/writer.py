@@ -27,7 +27,7 @@ from . import journal as jn
 from .batch import Batch, Chunk, PendingSeries, commit
 from .dtypes import dtype_to_text
 from .errors import WriterClosedError
-from .format import write_transaction
+from .hdf5.format import write_transaction
 from .recovery import lock_new_writer, recover
 from .values import (
     as_steps,

@@ -6,7 +6,7 @@ import numpy as np
 import ploteries
 from ploteries.storage import DatabaseWriter
 from ploteries.storage import batch as batch_module
-from ploteries.storage.repair import rebuild
+from ploteries.storage.hdf5.repair import rebuild
 
 
 def write_some(path):

@@ -28,8 +28,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .dtypes import dtype_from_text, dtype_to_text, is_native, stored_dtype
-from .errors import NotADatabaseError
+from ..dtypes import dtype_from_text, dtype_to_text, is_native, stored_dtype
+from ..errors import NotADatabaseError
 from .locking import file_lock
 
 FORMAT_VERSION = 1
