@@ -1,28 +1,17 @@
-"""A batch of pending records and the transaction that moves it into the database file.
+"""A batch of pending records, and how any backend applies one to its catalog.
 
-Both the live writer and crash recovery (journal replay) build a :class:`Batch` and call :func:`commit`.
+Both the live writer and crash recovery (journal replay) build a :class:`Batch` and hand it to
+``Backend.commit``; backends call :func:`apply_batch` with a :class:`BlockSink` that stores the rows.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import errno
-from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from .errors import NotADatabaseError
-from .hdf5.format import (
-    CHUNK_BYTES,
-    Block,
-    Catalog,
-    SeriesEntry,
-    append_fixed,
-    append_ragged,
-    new_block,
-    write_transaction,
-)
-from .hdf5.repair import rebuild
+from .catalog import Block, Catalog, SeriesEntry, target_block
 
 FLOAT64 = np.dtype("<f8")
 
@@ -117,7 +106,7 @@ class Batch:
         """A generous bound on the bytes this batch adds to the file (values, indexes, new chunks)."""
         total = 0
         for ps in self.series.values():
-            total += 24 * ps.rows + 3 * CHUNK_BYTES
+            total += 24 * ps.rows + 3 * 32 * 1024  # rows, and a new chunk per block
             total += sum(c.values.nbytes for c in ps.chunks) + 8 * len(ps.values)
         return total + total // 2
 
@@ -156,7 +145,48 @@ def value_groups(ps: PendingSeries):
         start = stop
 
 
-def _write_group(group, entry: SeriesEntry, dtype: np.dtype, steps, walls, values) -> None:
+class BlockSink(Protocol):
+    """Where :func:`apply_batch` puts rows: a backend's storage for new series, new blocks and appended rows.
+
+    Rows go after the block's committed ones (``block.rows``, ``block.flat``); :func:`apply_batch` then
+    advances those counts. Anything stored past them stays invisible until the catalog is committed.
+    """
+
+    def new_series(self, entry: SeriesEntry) -> None: ...
+
+    def new_block(self, entry: SeriesEntry, block: Block) -> None: ...
+
+    def append_fixed(self, entry: SeriesEntry, block: Block, steps, walls, values: np.ndarray) -> None: ...
+
+    def append_ragged(
+        self, entry: SeriesEntry, block: Block, steps, walls, values: list[np.ndarray]
+    ) -> None: ...
+
+
+def apply_batch(catalog: Catalog, batch: Batch, sink: BlockSink) -> list[SeriesEntry]:
+    """Apply ``batch`` to ``catalog`` (in place), storing its rows through ``sink``; the entries it changed.
+
+    The caller makes it atomic: it commits the catalog only if this returns, and checks idempotence
+    (``catalog.writers``) before. Records the writer's new sequence number.
+    """
+    changed = []
+    for ps in batch.series.values():
+        if not ps.has_work:
+            continue
+        entry = catalog.get(ps.run, ps.tag, ps.part)
+        if entry is None:
+            entry = catalog.add_series(ps.run, ps.tag, ps.part, ps.kind, ps.meta, ps.ragged)
+            sink.new_series(entry)
+        elif ps.meta_changed:
+            entry.meta.update(ps.meta)
+        for dtype, steps, walls, values in value_groups(ps):
+            _append_group(sink, entry, dtype, steps, walls, values)
+        changed.append(entry)
+    catalog.writers[batch.writer] = batch.last_seq
+    return changed
+
+
+def _append_group(sink: BlockSink, entry: SeriesEntry, dtype: np.dtype, steps, walls, values) -> None:
     """Append one dtype-homogeneous run of records to the right block (creating one if needed)."""
     if isinstance(values, np.ndarray):
         stacked, shapes_equal, shape = values, True, values.shape[1:]
@@ -164,82 +194,16 @@ def _write_group(group, entry: SeriesEntry, dtype: np.dtype, steps, walls, value
         shape = values[0].shape
         shapes_equal = all(v.shape == shape for v in values)
         stacked = None
-    last: Block | None = entry.blocks[-1] if entry.blocks else None
-    same_dtype = last is not None and last.numpy_dtype == dtype and last.ndim == len(shape)
-    if same_dtype and last.layout == "fixed" and shapes_equal and tuple(last.shape) == tuple(shape):
-        block = last
-    elif same_dtype and last.layout == "ragged":
-        block = last
-    else:
-        if same_dtype and last.layout == "fixed":
-            entry.ragged = True  # the shape changed under the same dtype: shapes vary in this series
-        block = new_block(
-            group, len(entry.blocks), dtype, tuple(shape), ragged=entry.ragged or not shapes_equal
-        )
-        entry.blocks.append(block)
+    block, is_new = target_block(entry, dtype, tuple(shape), shapes_equal)
+    if is_new:
+        sink.new_block(entry, block)
     if block.layout == "fixed":
         if stacked is None:
             stacked = np.stack(values, dtype=dtype) if len(values) > 1 else values[0][np.newaxis]
-        append_fixed(group[block.name], block, steps, walls, stacked)
+        sink.append_fixed(entry, block, steps, walls, stacked)
     else:
-        if stacked is not None:
-            values = list(stacked)
-        append_ragged(group[block.name], block, steps, walls, values)
-
-
-def resolve_series(h5, catalog: Catalog, ps: PendingSeries) -> SeriesEntry:
-    """The catalog entry of a pending series, created (with its HDF5 group) on first commit."""
-    entry = catalog.get(ps.run, ps.tag, ps.part)
-    if entry is None:
-        entry = catalog.add_series(ps.run, ps.tag, ps.part, ps.kind, ps.meta, ps.ragged)
-        if entry.id in h5["series"]:  # left by a transaction that never committed
-            del h5["series"][entry.id]
-        group = h5["series"].create_group(entry.id)
-        group.attrs.update({"run": ps.run, "tag": ps.tag, "part": ps.part, "kind": ps.kind})
-    elif ps.meta_changed:
-        entry.meta.update(ps.meta)
-    return entry
-
-
-# errors that say something about the machine, not about the file's structure: never "repaired"
-_ENVIRONMENT_ERRNOS = {
-    errno.ENOSPC,
-    errno.EFBIG,
-    errno.EDQUOT,
-    errno.EACCES,
-    errno.EPERM,
-    errno.EROFS,
-    errno.EIO,
-}
-
-
-def commit(path: Path, batch: Batch, *, fsync: bool = False) -> None:
-    """Move ``batch`` into the database in one locked transaction and record the writer's committed seq.
-
-    If HDF5 trips over structures a crashed writer left behind, the file is rebuilt from its committed
-    content (see ``repair.rebuild``) and the transaction is tried once more.
-    """
-    try:
-        _commit_once(path, batch, fsync=fsync)
-    except (ValueError, KeyError, RuntimeError, OSError) as exc:
-        if isinstance(exc, NotADatabaseError) or getattr(exc, "errno", None) in _ENVIRONMENT_ERRNOS:
-            raise
-        if isinstance(exc, OSError) and not path.exists():
-            raise
-        rebuild(path)
-        _commit_once(path, batch, fsync=fsync)
-
-
-def _commit_once(path: Path, batch: Batch, *, fsync: bool) -> None:
-    with write_transaction(path, fsync=fsync, reserve=batch.reserve_bytes()) as (h5, catalog):
-        committed = catalog.writers.get(batch.writer, 0)
-        if batch.last_seq <= committed:
-            return  # already committed (a replay raced with the live writer); nothing to do
-        for ps in batch.series.values():
-            if not ps.has_work:
-                continue
-            entry = resolve_series(h5, catalog, ps)
-            group = h5["series"][entry.id]
-            for dtype, steps, walls, values in value_groups(ps):
-                _write_group(group, entry, dtype, steps, walls, values)
-        catalog.writers[batch.writer] = batch.last_seq
+        values = list(stacked) if stacked is not None else values
+        sink.append_ragged(entry, block, steps, walls, values)
+        block.flat += sum(v.size for v in values)
+    block.rows += len(steps)
+    block.note_steps(steps)

@@ -8,6 +8,7 @@ Replay is idempotent, so two processes recovering at once cannot duplicate recor
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -16,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .batch import Batch, Chunk, PendingSeries, commit
+from .backend import Backend, open_backend
+from .batch import Batch, Chunk, PendingSeries
 from .dtypes import dtype_from_text
-from .hdf5.format import read_transaction
 from .hdf5.locking import try_lock_exclusive
-from .journal import SCALAR_TID, Declared, journal_dir, read_frames
+from .journal import SCALAR_TID, Declared, read_frames
 
 
 def lock_new_writer(jdir: Path, writer_id: str) -> int:
@@ -85,17 +86,16 @@ def batch_from_journal(segments: list[Path], writer_id: str, committed: int) -> 
     return Batch(writer_id, last_seq, series)
 
 
-def _committed_seqs(path: Path) -> dict[str, int]:
-    if not path.exists() or path.stat().st_size == 0:
+def _committed_seqs(backend: Backend) -> dict[str, int]:
+    if not backend.exists():
         return {}
-    with read_transaction(path) as (_, catalog):
-        return dict(catalog.writers)
+    return dict(backend.catalog().writers)
 
 
-def recover(path: Path) -> int:
-    """Replay the journals of dead writers of ``path``; returns how many records were recovered."""
-    path = Path(path)
-    jdir = journal_dir(path)
+def recover(target) -> int:
+    """Replay the journals of dead writers of a database (a path or a backend); how many records came back."""
+    backend = open_backend(target, create=True)
+    jdir = backend.journal_dir
     if not jdir.is_dir():
         return 0
     recovered = 0
@@ -106,9 +106,9 @@ def recover(path: Path) -> int:
             continue  # a live writer
         try:
             segments = _segments(jdir, writer_id)
-            batch = batch_from_journal(segments, writer_id, _committed_seqs(path).get(writer_id, 0))
+            batch = batch_from_journal(segments, writer_id, _committed_seqs(backend).get(writer_id, 0))
             if batch is not None:
-                commit(path, batch)
+                backend.commit(batch)
                 recovered += batch.rows
             for p in [*segments, lock_path]:
                 p.unlink(missing_ok=True)
@@ -121,13 +121,21 @@ def recover(path: Path) -> int:
     return recovered
 
 
-def recover_quietly(path: Path) -> None:
-    """Recovery for readers: replay if we may write, otherwise warn that unreplayed records exist."""
+# why a reader may be unable to replay a journal: it then reads what is committed
+_CANNOT_WRITE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def recover_quietly(target) -> None:
+    """Recovery for readers: replay if we may write; on read-only media, without permission or on a full disk,
+    warn that unreplayed records exist and read what is committed."""
+    backend = open_backend(target)
     try:
-        recover(path)
-    except PermissionError as exc:
+        recover(backend)
+    except OSError as exc:
+        if exc.errno not in _CANNOT_WRITE:
+            raise
         warnings.warn(
-            f"{path} has journals of a crashed writer that this user cannot replay ({exc}); open it once "
-            "as its owner to recover the records.",
+            f"{backend.location} has journals of a crashed writer that cannot be replayed now ({exc}); reading "
+            "what is committed. Open it once as its owner, with free disk space, to recover the records.",
             stacklevel=3,
         )

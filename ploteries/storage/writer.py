@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from . import journal as jn
-from .batch import Batch, Chunk, PendingSeries, commit
+from .backend import Backend, open_backend
+from .batch import Batch, Chunk, PendingSeries
 from .dtypes import dtype_to_text
 from .errors import WriterClosedError
-from .hdf5.format import write_transaction
 from .recovery import lock_new_writer, recover
 from .values import (
     as_steps,
@@ -92,40 +92,22 @@ class DatabaseWriter:
         max_pending_bytes: int = 256 * 2**20,
         fsync: bool = False,
     ):
-        self.path = Path(path)
-        if self.path.is_dir():
-            raise IsADirectoryError(
-                21,
-                f"database path {self.path} is a directory; pass a file path such as "
-                f"{self.path / 'ploteries.h5'}.",
-            )
-        if not self.path.parent.is_dir():
-            raise FileNotFoundError(
-                2,
-                f"the directory of database path {self.path} does not exist; create it first (os.makedirs).",
-            )
-        if self.path.exists() and (not os.access(self.path, os.W_OK) or not self.path.stat().st_mode & 0o222):
-            raise PermissionError(
-                13,
-                f"database {self.path} is read-only; open it with ploteries.open() to read, "
-                "or make it writable (chmod u+w) to write.",
-            )
-        if not os.access(self.path.parent, os.W_OK):
-            raise PermissionError(
-                13,
-                f"cannot write in {self.path.parent} (the database's journal lives beside "
-                "it); choose a writable directory.",
-            )
+        if isinstance(path, Backend):
+            self._backend = path
+            self.path = getattr(path, "path", None) or Path(path.location)
+        else:
+            self.path = Path(path)
+            check_writable_path(self.path)
+            self._backend = open_backend(self.path, create=True, fsync=bool(fsync))
         self.flush_secs = float(flush_secs)
         self.max_pending_rows = int(max_pending_rows)
         self.max_pending_bytes = int(max_pending_bytes)
         self.fsync = bool(fsync)
         self.id = uuid.uuid4().hex[:16]
 
-        recover(self.path)  # replay journals of crashed writers, and create the file if missing
-        with write_transaction(self.path):
-            pass
-        self._journal_dir = jn.journal_dir(self.path)
+        recover(self._backend)  # replay journals of crashed writers
+        self._backend.create()
+        self._journal_dir = self._backend.journal_dir
         self._lock_fd = lock_new_writer(self._journal_dir, self.id)
 
         self._lock = threading.Lock()  # guards everything below that the caller touches
@@ -260,9 +242,7 @@ class DatabaseWriter:
         check_name(run, "run")
         from_step = check_step(from_step, "from_step")
         self.flush()
-        from .maintenance import purge_run
-
-        purge_run(self.path, run, from_step)
+        self._backend.purge(run, from_step)
 
     def close(self) -> None:
         """Commit everything, fold the journal in and leave a single file. Idempotent."""
@@ -444,7 +424,7 @@ class DatabaseWriter:
         try:
             if self.fsync:
                 self._journal_fsync()
-            commit(self.path, batch, fsync=self.fsync)
+            self._backend.commit(batch)
         except BaseException as exc:  # noqa: BLE001 - surfaced on the caller's next call
             self._error = _describe_commit_error(exc, self.path)
             with self._commit_done:
@@ -471,6 +451,31 @@ class DatabaseWriter:
             self._commit_once()
             if stop:
                 return
+
+
+def check_writable_path(path: Path) -> None:
+    """Raise a clear error if a database cannot be written at ``path`` (a directory, no folder, read-only)."""
+    if path.is_dir():
+        raise IsADirectoryError(
+            21,
+            f"database path {path} is a directory; pass a file path such as {path / 'ploteries.h5'}.",
+        )
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            2,
+            f"the directory of database path {path} does not exist; create it first (os.makedirs).",
+        )
+    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
+        raise PermissionError(
+            13,
+            f"database {path} is read-only; open it with ploteries.open() to read, "
+            "or make it writable (chmod u+w) to write.",
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise PermissionError(
+            13,
+            f"cannot write in {path.parent} (the database's journal lives beside it); choose a writable directory.",
+        )
 
 
 def _describe_commit_error(exc: BaseException, path: Path) -> BaseException:

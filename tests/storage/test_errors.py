@@ -14,7 +14,7 @@ import pytest
 import ploteries
 from ploteries.storage import DatabaseWriter, NotADatabaseError, WriterClosedError
 from ploteries.storage import journal as journal_module
-from ploteries.storage import writer as writer_module
+from ploteries.storage.hdf5.backend import HDF5Backend
 
 
 @pytest.fixture
@@ -121,17 +121,17 @@ def test_partial_journal_write_is_rolled_back(writer, db_path, monkeypatch):
 
 
 def test_database_write_failure_surfaces_on_flush_and_is_retried(writer, db_path, monkeypatch):
-    real_commit = writer_module.commit
+    real_commit = HDF5Backend.commit
     calls = []
 
-    def failing_once(path, batch, **kw):
+    def failing_once(self, batch):
         calls.append(batch.last_seq)
         if len(calls) == 1:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_commit(path, batch, **kw)
+        return real_commit(self, batch)
 
     writer.flush()
-    monkeypatch.setattr(writer_module, "commit", failing_once)
+    monkeypatch.setattr(HDF5Backend, "commit", failing_once)
     writer.append_scalar("r", "loss", 2.0, step=1)
     with pytest.raises(OSError, match="could not write to ploteries database .*safe in the journal"):
         writer.flush()
@@ -216,17 +216,17 @@ def test_writer_path_errors(tmp_path):
 
 
 def test_background_error_is_raised_on_the_next_call_and_records_survive(writer, db_path, monkeypatch):
-    real_commit = writer_module.commit
+    real_commit = HDF5Backend.commit
     failures = []
 
-    def failing(path, batch, **kw):
+    def failing(self, batch):
         if not failures:
             failures.append(1)
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_commit(path, batch, **kw)
+        return real_commit(self, batch)
 
     writer.flush()
-    monkeypatch.setattr(writer_module, "commit", failing)
+    monkeypatch.setattr(HDF5Backend, "commit", failing)
     writer.append_scalar("r", "loss", 2.0, step=1)
     writer._wake.set()
     deadline = time.monotonic() + 10
@@ -241,15 +241,15 @@ def test_background_error_is_raised_on_the_next_call_and_records_survive(writer,
 
 
 def test_bounded_queue_applies_back_pressure(db_path, monkeypatch):
-    real_commit = writer_module.commit
+    real_commit = HDF5Backend.commit
     sizes = []
 
-    def slow_commit(path, batch, **kw):
+    def slow_commit(self, batch):
         sizes.append(batch.rows)
         time.sleep(0.05)
-        return real_commit(path, batch, **kw)
+        return real_commit(self, batch)
 
-    monkeypatch.setattr(writer_module, "commit", slow_commit)
+    monkeypatch.setattr(HDF5Backend, "commit", slow_commit)
     with DatabaseWriter(db_path, flush_secs=60, max_pending_rows=100) as w:
         for step in range(1000):
             w.append_scalar("r", "loss", float(step), step=step)
