@@ -123,7 +123,6 @@ class MemoryBackend(Backend):
         )
         self._lock = threading.Lock()
         self._state: tuple[Catalog, dict] = (Catalog(uid=f"mem{id(self):x}"), {})  # swapped as one
-        self._committed = False
 
     @property
     def journal_dir(self) -> Path:
@@ -133,7 +132,7 @@ class MemoryBackend(Backend):
         return self._state[0]
 
     def exists(self) -> bool:
-        return self._committed
+        return True  # an in-memory database exists as soon as it is made
 
     def _transaction(self, change) -> object:
         """Run ``change(catalog, data)`` on copies and publish them if it returns (atomic; the lock held)."""
@@ -142,7 +141,7 @@ class MemoryBackend(Backend):
             result = change(catalog, data)
             if result is not False:
                 catalog.generation += 1
-                self._state, self._committed = (catalog, data), True
+                self._state = (catalog, data)
             return result
 
     def commit(self, batch) -> bool:
