@@ -7,7 +7,6 @@ between calls, so several processes can write one file and readers never keep wr
 from __future__ import annotations
 
 import copy
-import errno
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from ..assemble import assemble
 from ..backend import Backend, Capabilities
 from ..batch import Batch, apply_batch
 from ..catalog import Block, Catalog, SeriesEntry, rename_in_catalog
-from ..errors import NotADatabaseError
 from ..journal import journal_dir
 from ..values import check_name
 from .format import (
@@ -33,17 +31,6 @@ from .format import (
     write_transaction,
 )
 from .repair import rebuild
-
-# errors that say something about the machine, not about the file's structure: never "repaired"
-ENVIRONMENT_ERRNOS = {
-    errno.ENOSPC,
-    errno.EFBIG,
-    errno.EDQUOT,
-    errno.EACCES,
-    errno.EPERM,
-    errno.EROFS,
-    errno.EIO,
-}
 
 
 class _Source:
@@ -138,25 +125,23 @@ class HDF5Backend(Backend):
     def _write(self, **kw):
         return write_transaction(self.path, create=self._create, fsync=self.fsync, **kw)
 
-    def commit(self, batch: Batch) -> bool:
-        """Apply ``batch`` in one locked transaction; if HDF5 trips over structures a crashed writer left
-        behind, the file is rebuilt from its committed content (``repair.rebuild``) and the commit retried."""
-        try:
-            return self._commit_once(batch)
-        except (ValueError, KeyError, RuntimeError, OSError) as exc:
-            if isinstance(exc, NotADatabaseError) or getattr(exc, "errno", None) in ENVIRONMENT_ERRNOS:
-                raise
-            if isinstance(exc, OSError) and not self.path.exists():
-                raise
-            rebuild(self.path)
-            return self._commit_once(batch)
+    def commit(self, batch: Batch, *, dry_run: bool = False) -> bool:
+        return self._commit_once(batch, dry_run)
 
-    def _commit_once(self, batch: Batch) -> bool:
-        with self._write(reserve=batch.reserve_bytes()) as (h5, catalog):
-            if batch.last_seq <= catalog.writers.get(batch.writer, 0):
-                return False  # already committed (a replay raced with the live writer)
-            apply_batch(catalog, batch, _Sink(h5))
+    def _commit_once(self, batch: Batch, dry_run: bool = False) -> bool:
+        try:
+            with self._write(reserve=batch.reserve_bytes()) as (h5, catalog):
+                if batch.last_seq <= catalog.writers.get(batch.writer, 0) and not dry_run:
+                    return False  # already committed (a replay raced with the live writer)
+                apply_batch(catalog, batch, _Sink(h5))
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            return False
         return True
+
+    def repair(self) -> None:
+        rebuild(self.path)
 
     def purge(self, run: str, from_step: int) -> int:
         removed = 0
@@ -237,6 +222,10 @@ class HDF5Backend(Backend):
 
     def __repr__(self) -> str:
         return f"<HDF5Backend {self.location!r}>"
+
+
+class _DryRun(Exception):
+    """Thrown at the end of a trial commit so that nothing it wrote becomes visible."""
 
 
 class _Conflict(Exception):
