@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ploteries.storage.kinds import CUSTOM_SCALARS_TAG
+
 from ..definitions import AUTO_PREFIX
 from .tags import tag_sort_key
 
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 CARD = "custom_scalars"
-LAYOUT_TAG = "_custom_scalars_"
+LAYOUT_TAG = CUSTOM_SCALARS_TAG
 CHART_TYPES = ("Multiline", "Margin")
 
 Layout = dict[str, dict[str, list]]
