@@ -272,9 +272,8 @@ def create_app(
     app.layout = layout
     app.viewer = viewer  # for tests and plug-ins
     app.heavy = HeavyRequests()  # slots shared by every heavy request: media encoding, downloads
-    register_media_routes(
-        app.server, library, heavy=app.heavy
-    )  # /media/...: images, sound, video, media files
+    # /media/...: images, sound, video and media files
+    register_media_routes(app.server, library, heavy=app.heavy)
     filters = VIEW_STATES[1:]
 
     @app.callback(
