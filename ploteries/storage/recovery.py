@@ -8,7 +8,6 @@ Replay is idempotent, so two processes recovering at once cannot duplicate recor
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import warnings
@@ -20,7 +19,7 @@ from .batch import Batch, Chunk, PendingSeries, commit
 from .dtypes import dtype_from_text
 from .format import read_transaction
 from .journal import SCALAR_TID, Declared, journal_dir, read_frames
-from .locking import try_lock_exclusive
+from .locking import lock_descriptor, try_lock_exclusive
 
 
 def lock_new_writer(jdir: Path, writer_id: str) -> int:
@@ -35,7 +34,7 @@ def lock_new_writer(jdir: Path, writer_id: str) -> int:
             continue
     else:
         raise OSError(f"could not create a journal in {jdir}; check that the directory is writable.")
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    lock_descriptor(fd, exclusive=True)
     os.rename(tmp, jdir / f"{writer_id}.lock")
     return fd
 
