@@ -4,9 +4,19 @@
 >>> import ploteries
 >>> with ploteries.open("runs/exp1/ploteries.h5") as db:                                # doctest: +SKIP
 ...     db.read("exp1", "loss")
+>>> ploteries.scalars("runs")        # every scalar of every run: a pandas DataFrame      # doctest: +SKIP
 """
 
+from .dataframes import scalars
 from .storage import Database, DatabaseWriter, NotADatabaseError, RaggedRecords, find_databases, open
 
 __version__ = "0.1.0"
-__all__ = ["Database", "DatabaseWriter", "NotADatabaseError", "RaggedRecords", "find_databases", "open"]
+__all__ = [
+    "Database",
+    "DatabaseWriter",
+    "NotADatabaseError",
+    "RaggedRecords",
+    "find_databases",
+    "open",
+    "scalars",
+]
