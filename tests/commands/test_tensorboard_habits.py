@@ -168,3 +168,18 @@ def test_export_takes_several_paths(two_roots, tmp_path, capsys):
     assert data[f"{a}|exp1|loss|"]["value"].tolist() == [1.0, 0.5]
     assert data[f"{b}|r|acc|"]["value"].tolist() == [0.25]
     assert cli_main(["export", str(tmp_path / "empty_dir_that_is_missing"), "-"]) == 2
+
+
+def test_serve_mirrors_the_event_files_of_each_directory_root(tmp_path):
+    from ploteries.commands.serve import event_mirrors
+
+    write_scalars(tmp_path / "one.h5", {"r": {"loss": [1.0]}})
+    (tmp_path / "logs").mkdir()
+    args = parse(
+        "--logdir_spec", f"a:{tmp_path / 'logs'},{tmp_path / 'one.h5'},{tmp_path}", "--cache-dir", "c"
+    )
+    mirrors = event_mirrors(args)
+    assert [(m.root, m.label, m.folder.parent) for m in mirrors] == [
+        (tmp_path / "logs", "a/tfevents", Path("c")),
+        (tmp_path, f"{tmp_path.name}/tfevents", Path("c")),
+    ]
