@@ -11,6 +11,15 @@ from .dataframes import scalars
 from .storage import Database, DatabaseWriter, NotADatabaseError, RaggedRecords, find_databases, open
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext ploteries``: the ``%ploteries ROOT`` magic shows the viewer in the notebook."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
 __all__ = [
     "Database",
     "DatabaseWriter",

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ploteries.storage import Database, SeriesInfo
-from ploteries.storage.discovery import find_databases
+from ploteries.storage import Database, NotADatabaseError, SeriesInfo
+from ploteries.storage.discovery import candidate_files
 
 if TYPE_CHECKING:
     import pandas
@@ -50,7 +50,7 @@ def _names(value, argname: str) -> set[str] | None:
 
 
 def databases_of(path_or_root: str | os.PathLike) -> list[tuple[str, Path]]:
-    """``[(label, path)]``: the database itself, or every database below a directory (label relative to it).
+    """``[(label, path)]``: the file itself, or every HDF5-suffixed file below a directory (label relative to it).
 
     Examples
     --------
@@ -64,7 +64,7 @@ def databases_of(path_or_root: str | os.PathLike) -> list[tuple[str, Path]]:
         )
     if root.is_file():
         return [(root.name, root)]
-    return [(p.relative_to(root).as_posix(), p) for p in find_databases(root)]
+    return [(p.relative_to(root).as_posix(), p) for p in candidate_files(root)]
 
 
 def _is_scalar(info: SeriesInfo) -> bool:
@@ -101,8 +101,14 @@ def scalars(
     run_set, tag_set = _names(runs, "runs"), _names(tags, "tags")
     keys: list[tuple[str, str, str]] = []
     pieces: list[np.ndarray] = []
+    given_file = Path(path_or_root).is_file()
     for label, path in databases_of(path_or_root):
-        db = Database(path)
+        try:
+            db = Database(path)
+        except (NotADatabaseError, OSError, KeyError, ValueError):
+            if given_file:
+                raise
+            continue  # a foreign or damaged file below a directory is left out, as find_databases does
         infos = [
             i
             for i in db.series()

@@ -84,6 +84,10 @@ def test_bad_arguments_are_clear(tmp_path):
         ploteries.scalars(tmp_path, tags=["ok", 1])
     empty = ploteries.scalars(tmp_path)
     assert list(empty.columns) == ["database", "run", "tag", "step", "wall_time", "value"] and empty.empty
+    (tmp_path / "foreign.h5").write_bytes(b"not hdf5")
+    assert ploteries.scalars(tmp_path).empty  # left out below a directory, as find_databases does
+    with pytest.raises(ploteries.NotADatabaseError, match="foreign.h5"):
+        ploteries.scalars(tmp_path / "foreign.h5")  # named: an error
 
 
 def test_without_pandas_the_error_says_what_to_install(tmp_path):
