@@ -125,8 +125,11 @@ def apply_tensorboard_flags(args: argparse.Namespace) -> argparse.Namespace:
     """Fold TensorBoard's flags into ours: ``args.roots``, ``args.root_names`` (aligned) and ``args.host``.
 
     ``--logdir`` and ``--logdir_spec`` add roots after the positional ones; ``--bind_all`` is
-    ``--host 0.0.0.0`` (``--reload_interval`` and ``--port`` are the same options as ours).
+    ``--host 0.0.0.0`` (``--reload_interval`` and ``--port`` are the same options as ours). Folding twice
+    changes nothing.
     """
+    if getattr(args, "root_names", None) is not None:
+        return args
     spec = parse_logdir_spec(args.logdir_spec) if args.logdir_spec else []
     pairs = [(None, Path(r)) for r in [*args.roots, *args.logdir]] + spec
     if not pairs:

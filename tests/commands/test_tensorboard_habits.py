@@ -75,6 +75,13 @@ def test_tensorboard_flags_fold_into_ours():
     assert args.roots == [Path("runs"), Path("more"), Path("again"), Path("x"), Path("y")]
     assert args.root_names == [None, None, None, "a", None]
     assert args.reload_interval == 5.0 and args.host == "127.0.0.1" and args.port == 6006
+    assert apply_tensorboard_flags(args).roots == [
+        Path("runs"),
+        Path("more"),
+        Path("again"),
+        Path("x"),
+        Path("y"),
+    ]
     assert parse("--logdir", "runs", "--bind_all", "--port", "7007").host == "0.0.0.0"
     assert parse("runs", "--reload-interval", "3", "--host", "::1").host == "::1"
 
