@@ -17,10 +17,13 @@ from ploteries.storage import DatabaseWriter, locking
 PACKAGE = Path(ploteries.__file__).parent
 
 
-def test_import_without_fcntl():
-    """What Windows lacks: importing the package, its compat layer, the viewer and the CLI needs no fcntl."""
+POSIX_ONLY = ("fcntl", "resource", "termios", "grp", "syslog")  # standard modules Windows does not have
+
+
+def test_import_without_posix_only_modules():
+    """What Windows lacks: importing the package, its compat layer, the viewer and the CLI needs none of them."""
     code = (
-        "import sys; sys.modules['fcntl'] = None\n"
+        f"import sys; sys.modules.update(dict.fromkeys({POSIX_ONLY!r}))\n"
         "import ploteries, ploteries.compat, ploteries.cli, ploteries.viz.app\n"
         "print(ploteries.__version__)"
     )
@@ -30,7 +33,7 @@ def test_import_without_fcntl():
 
 
 def test_only_the_locking_module_locks():
-    """No module imports fcntl or msvcrt; only storage/locking.py imports portalocker."""
+    """No module imports fcntl or msvcrt; only storage/locking.py imports portalocker; resource only lazily."""
     importers: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
