@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import ploteries
-from ploteries.storage import DatabaseWriter, locking
+from ploteries.storage import DatabaseWriter
+from ploteries.storage.hdf5 import locking
 
 PACKAGE = Path(ploteries.__file__).parent
 
@@ -33,7 +34,7 @@ def test_import_without_posix_only_modules():
 
 
 def test_only_the_locking_module_locks():
-    """No module imports fcntl or msvcrt; only storage/locking.py imports portalocker; resource only lazily."""
+    """No module imports fcntl or msvcrt; only storage/hdf5/locking.py imports portalocker; resource only lazily."""
     importers: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
