@@ -26,8 +26,8 @@ from pathlib import Path
 from ploteries.compat.tb_import import RunEvents, event_runs
 from ploteries.compat.tfrecord import RecordReport, iter_records
 from ploteries.storage import DatabaseWriter
-from ploteries.storage.journal import journal_dir
 from ploteries.storage.hdf5.locking import try_lock_exclusive
+from ploteries.storage.journal import journal_dir
 
 __all__ = ["EventMirror", "default_cache_dir"]
 
