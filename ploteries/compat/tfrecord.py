@@ -75,6 +75,7 @@ class RecordReport:
     path: Path
     corrupt_at: int | None = None  # byte offset of the first record that failed its CRC
     truncated: bool = False  # a partial record at the end (a writer still running, or killed)
+    end: int = 0  # byte offset just past the last record consumed: where to resume reading
     oversized: list[tuple[int, int]] = dataclasses.field(default_factory=list)  # (offset, length) skipped
 
 
@@ -82,20 +83,26 @@ def iter_records(
     path: str | os.PathLike,
     verify: bool = True,
     report: RecordReport | None = None,
+    start: int = 0,
     max_record_bytes: int | None = None,
 ) -> Iterator[bytes]:
-    """Yield the data of each record of a TFRecord file, in order, reading one record at a time.
+    """Yield the data of each record of a TFRecord file, in order, from byte ``start`` (a record boundary),
+    reading one record at a time.
 
     Reading stops at a record that fails its CRC (as TensorBoard does; ``report.corrupt_at`` says where)
-    and at a partial record at the end of the file (``report.truncated``). A record longer than
+    and at a partial record at the end of the file (``report.truncated``). ``report.end`` follows the end of
+    the last record consumed, so that a file that grows can be read on from there. A record longer than
     ``max_record_bytes`` is skipped unread (``report.oversized``); a length beyond the end of the file is a
     partial record, never an allocation.
     """
     unpack_length, unpack_crc = _LENGTH.unpack_from, _CRC.unpack_from
     crc = crc32c_function() if verify else None
+    if report is not None:
+        report.end = start
     with open(path, "rb") as f:
         end = os.fstat(f.fileno()).st_size
-        pos = 0
+        f.seek(start)
+        pos = start
         while pos < end:
             head = f.read(12)
             if len(head) < 12:
@@ -113,6 +120,7 @@ def iter_records(
             if max_record_bytes is not None and length > max_record_bytes:
                 if report is not None:
                     report.oversized.append((pos, length))
+                    report.end = stop
                 f.seek(stop)
                 pos = stop
                 continue
@@ -128,5 +136,7 @@ def iter_records(
                     return
             yield data
             pos = stop
+            if report is not None:
+                report.end = pos
     if pos < end and report is not None:
         report.truncated = True

@@ -21,15 +21,6 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path, capsys
     ]
 
 
-def test_a_directory_is_named_as_one(tmp_path, capsys):
-    write_scalars(tmp_path / "db.h5", {"r": {"loss": [1.0]}})
-    assert main(["export", str(tmp_path), str(tmp_path / "x.csv")]) == 2
-    err = capsys.readouterr().err
-    assert (
-        f"{tmp_path} is a directory; give one database file in it (ploteries ls {tmp_path} lists them)" in err
-    )
-
-
 def test_a_closed_pipe_ends_the_export_quietly(tmp_path):
     db = write_scalars(tmp_path / "db.h5", {"r": {"loss": list(range(50_000))}})
     export = subprocess.Popen(
