@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.viz.helpers import write_scalars
+
+pytestmark = pytest.mark.browser
 
 
 def test_the_page_draws_under_the_security_headers(start_viewer, open_page, tmp_path, browser):
@@ -17,7 +21,7 @@ def test_the_page_draws_under_the_security_headers(start_viewer, open_page, tmp_
         assert "script-src 'self' 'sha256-" in response.headers["content-security-policy"]
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll('.card .js-plotly-plot')).some(g => g.data && g.data.length)",
-            timeout=20_000,
+            timeout=60_000,
         )
         traces = page.evaluate(
             "() => document.querySelector('.card .js-plotly-plot').data.filter(t => t.opacity === 0.28)"
@@ -25,7 +29,7 @@ def test_the_page_draws_under_the_security_headers(start_viewer, open_page, tmp_
         )
         assert sorted(traces) == [["a", [1.0, 2.0, 3.0]], ["b", [2.0]]]
         page.locator("#tag-filter").fill("nothing-matches")  # a callback round trip under the policy
-        page.wait_for_selector(".empty", timeout=20_000)
+        page.wait_for_selector(".empty", timeout=60_000)
         assert not [m for m in console if "Content Security Policy" in m], console
     finally:
         context.close()
