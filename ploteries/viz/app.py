@@ -82,6 +82,20 @@ def slider_range(snapshot: Snapshot) -> tuple[int, int]:
     return min(low, high - 1), high
 
 
+def _follows_live(settings: ViewSettings, slider, slider_max) -> bool:
+    """Whether the step slider sits at the latest step (live), so that it follows new steps.
+
+    Examples
+    --------
+    >>> _follows_live(ViewSettings(), 99, 99), _follows_live(ViewSettings(), 40, 99), _follows_live(ViewSettings(), "x", 9)
+    (True, False, True)
+    """
+    if settings.step is not None:
+        return False
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (slider, slider_max))
+    return not numbers or slider >= slider_max
+
+
 def _update_json(update: CardUpdate) -> dict:
     """A card's update as sent to the page: the figure if any, the new state (with a new revision) if any."""
     out = {}
@@ -348,14 +362,17 @@ def create_app(
             )
             cards = {cid: _update_json(u) for cid, u in updates.items()}
         low, high = slider_range(snapshot)
-        at_live = settings.step is None and (slider is None or slider_max is None or slider >= slider_max)
         reply = tick_reply(
             request,
             view,
             card_revisions(ids, states),
             version=snapshot.version if snapshot.version != version else None,
             cards=cards,
-            slider=(low, high, high if at_live and slider != high else None),
+            slider=(
+                low,
+                high,
+                high if _follows_live(settings, slider, slider_max) and slider != high else None,
+            ),
             status=_status(settings, bool(pause)),
         )
         if viewer.before_tick_reply is not None:
