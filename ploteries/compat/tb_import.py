@@ -22,21 +22,9 @@ from ploteries.compat.runs import run_name_of
 from ploteries.compat.tfrecord import RecordReport, iter_records
 from ploteries.storage import DatabaseWriter, json_to_array
 from ploteries.storage import open as open_database
+from ploteries.storage.kinds import GRAPH_TAG, HPARAMS_TAG, KINDS
 
-__all__ = ["ImportReport", "event_runs", "import_logdir"]
-
-_RAGGED = {
-    "histogram",
-    "image",
-    "video",
-    "audio",
-    "text",
-    "mesh",
-    "embedding",
-    "hparams",
-    "graph",
-    "custom_scalars",
-}
+__all__ = ["ImportReport", "RunEvents", "event_runs", "import_logdir"]
 
 
 @dataclasses.dataclass
@@ -85,7 +73,7 @@ class _Series:
             self.values = [self.values[i] for i in keep]
 
 
-class _Run:
+class RunEvents:
     """Records of one run gathered in memory, in TensorBoard's reading order, then written at once."""
 
     def __init__(self, event_pb2):
@@ -96,6 +84,7 @@ class _Run:
         self.plugins: dict[str, tuple[str, bytes]] = {}
         self.hparams: list = []
         self.records = 0
+        self.purged: int | None = None  # the lowest step of a SessionLog.START since the last clear()
 
     def add(self, tag: str, part: str, kind: str, step: int, wall: float, value, meta=None) -> None:
         s = self.series.get((tag, part))
@@ -125,13 +114,14 @@ class _Run:
         elif event.HasField("session_log") and event.session_log.status == self.start:
             for s in self.series.values():
                 s.purge(step)
+            self.purged = step if self.purged is None else min(self.purged, step)
         elif event.HasField("graph_def"):
             from tensorboard.compat.proto import graph_pb2
 
             from ploteries.compat.graph import graph_to_dict
 
             graph = graph_to_dict(graph_pb2.GraphDef.FromString(event.graph_def))
-            self.add("_graph_", "", "graph", step, wall, json_to_array(graph))
+            self.add(GRAPH_TAG, "", "graph", step, wall, json_to_array(graph))
 
     def _value(self, value, step: int, wall: float) -> None:
         tag = value.tag
@@ -162,7 +152,7 @@ class _Run:
                 values = np.asarray(s.values, np.float64)
                 writer.append_many(run, tag, values, s.steps, s.walls, kind="scalar", part=part)
                 continue
-            ragged = s.kind in _RAGGED
+            ragged = KINDS[s.kind].ragged
             meta = s.meta or None
             first = s.values[0]
             if not ragged and all(v.shape == first.shape and v.dtype == first.dtype for v in s.values):
@@ -173,6 +163,14 @@ class _Run:
             for step, wall, value in zip(s.steps, s.walls, s.values):
                 writer.append(run, tag, value, step, wall, kind=s.kind, part=part, meta=meta, ragged=ragged)
 
+    def clear(self) -> None:
+        """Forget the records gathered (once written), keep what later records need (plugins, kinds)."""
+        for s in self.series.values():
+            s.steps, s.walls, s.values = [], [], []
+        self.hparams = []
+        self.records = 0
+        self.purged = None
+
     def _merge_hparams(self) -> None:
         record: dict = {"hparams": {}, "metrics": {}, "domains": {}}
         for piece, _, _ in self.hparams:
@@ -182,7 +180,7 @@ class _Run:
             s = self.series.get((name, ""))
             record["metrics"][name] = float(np.asarray(s.values[-1])) if s and s.values else None
         _, step, wall = self.hparams[0]
-        self.add("_hparams_", "", "hparams", step, wall, json_to_array(record))
+        self.add(HPARAMS_TAG, "", "hparams", step, wall, json_to_array(record))
 
 
 def import_logdir(
@@ -234,7 +232,7 @@ def import_logdir(
     out.parent.mkdir(parents=True, exist_ok=True)
     with DatabaseWriter(out, flush_secs=30.0) as writer:
         for name, files in names.items():
-            run = _Run(event_pb2)
+            run = RunEvents(event_pb2)
             for path in files:
                 file_report = RecordReport(path)
                 for data in iter_records(path, verify, file_report):
