@@ -4,9 +4,21 @@
 >>> import ploteries
 >>> with ploteries.open("runs/exp1/ploteries.h5") as db:                                # doctest: +SKIP
 ...     db.read("exp1", "loss")
+>>> ploteries.patch()     # every TensorBoard writer of the process -> ploteries          # doctest: +SKIP
 """
 
+from .patch import is_patched, patch, unpatch
 from .storage import Database, DatabaseWriter, NotADatabaseError, RaggedRecords, find_databases, open
 
 __version__ = "0.1.0"
-__all__ = ["Database", "DatabaseWriter", "NotADatabaseError", "RaggedRecords", "find_databases", "open"]
+__all__ = [
+    "Database",
+    "DatabaseWriter",
+    "NotADatabaseError",
+    "RaggedRecords",
+    "find_databases",
+    "is_patched",
+    "open",
+    "patch",
+    "unpatch",
+]
