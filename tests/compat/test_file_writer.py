@@ -46,7 +46,7 @@ def test_hparams_through_get_file_writer(tmp_path, library):
 
 def test_lightning_logger_holding_a_ploteries_writer(tmp_path):
     """``from ploteries.compat import SummaryWriter`` style: Lightning's logger given our writer."""
-    loggers = pytest.importorskip("lightning.pytorch.loggers")
+    from lightning.pytorch import loggers
 
     class PloteriesLogger(loggers.TensorBoardLogger):
         @property

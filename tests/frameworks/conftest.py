@@ -1,4 +1,7 @@
-"""Fixtures for the framework tests: each runs a real library (tiny, CPU) with ploteries.patch() active."""
+"""Fixtures for the framework tests: each runs a real library (tiny, CPU) with ploteries.patch() active.
+
+The libraries are in the `test` extra and imported plainly: a missing one fails the run, never skips.
+"""
 
 from __future__ import annotations
 

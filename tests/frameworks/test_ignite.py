@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
+import torch
 
 import ploteries
 
 from .conftest import event_files, only_database
-
-torch = pytest.importorskip("torch")
-pytest.importorskip("ignite")
 
 
 def test_ignite_tensorboard_logger(tmp_path, patched):

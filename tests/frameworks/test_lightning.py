@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import lightning.pytorch as pl
+import torch
 
 import ploteries
 
 from .conftest import event_files, hparams_record, only_database
-
-pl = pytest.importorskip("lightning.pytorch")
-torch = pytest.importorskip("torch")
 
 
 class Tiny(pl.LightningModule):

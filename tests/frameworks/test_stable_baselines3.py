@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
+import stable_baselines3 as sb3
 
 import ploteries
 
 from .conftest import event_files, hparams_record, only_database
-
-sb3 = pytest.importorskip("stable_baselines3")
-pytest.importorskip("gymnasium")
 
 
 def test_ppo_cartpole_with_hparam(tmp_path, patched):

@@ -6,15 +6,12 @@ import json
 import os
 
 import numpy as np
-import pytest
+import tensorboardX
+import torch
 
 import ploteries
 
 from .conftest import event_files, hparams_record
-
-torch = pytest.importorskip("torch")
-tensorboardX = pytest.importorskip("tensorboardX")
-pytest.importorskip("matplotlib")
 
 
 def tensorboardx_script(logdir: str, json_path: str) -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import torch
+import transformers
 
 import ploteries
 
 from .conftest import event_files, only_database
-
-torch = pytest.importorskip("torch")
-transformers = pytest.importorskip("transformers")
-pytest.importorskip("accelerate")
 
 
 class _Pairs(torch.utils.data.Dataset):
