@@ -21,15 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ploteries.compat.from_tensorboard import RAGGED_KINDS, Converted, EventDecoder, merge_hparams
+from ploteries.compat.from_tensorboard import Converted, EventDecoder, merge_hparams
 from ploteries.storage import json_to_array
+from ploteries.storage.kinds import HPARAMS_TAG
 
 if TYPE_CHECKING:
     from ploteries.compat.writer import SummaryWriter
 
 __all__ = ["FileWriter"]
-
-HPARAMS_TAG = "_hparams_"
 
 
 class _RunDecoder(EventDecoder):
@@ -49,10 +48,7 @@ class _RunDecoder(EventDecoder):
         if item.kind == "scalar":
             self.on_scalar(item.tag, step, wall, float(np.asarray(item.parts[""])))
             return
-        ragged = item.kind in RAGGED_KINDS
-        self.writer._put(
-            item.tag, item.parts, item.kind, step, wall, run=self.run, ragged=ragged, meta=item.meta
-        )
+        self.writer._put(item.tag, item.parts, item.kind, step, wall, run=self.run, meta=item.meta)
 
     def on_hparams(self, piece: dict, step: int, wall: float) -> None:
         if not piece:  # session_end_info: nothing to add

@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from ploteries.compat.histogram import encode_histogram_raw
+from ploteries.storage.kinds import CUSTOM_SCALARS_TAG, GRAPH_TAG, HPARAMS_TAG
 from ploteries.storage.schema import json_to_array, text_to_array
 
 __all__ = [
-    "RAGGED_KINDS",
     "Converted",
     "EventDecoder",
     "audio_parts",
@@ -39,21 +39,6 @@ __all__ = [
 TEXT_SUFFIX = "/text_summary"
 CUSTOM_SCALARS_TB_TAG = "custom_scalars__config__"
 _MESH_PARTS = {1: ("vertices", np.float32), 2: ("faces", np.int32), 3: ("colors", np.uint8)}
-RAGGED_KINDS = frozenset(
-    {
-        "histogram",
-        "image",
-        "video",
-        "audio",
-        "text",
-        "mesh",
-        "embedding",
-        "hparams",
-        "graph",
-        "custom_scalars",
-    }
-)
-"""Kinds whose records may change shape from step to step (stored ragged)."""
 
 
 def require_tensorboard():
@@ -247,7 +232,7 @@ def convert_value(value: Any, plugin_name: str, content: bytes = b"") -> Convert
     field = value.WhichOneof("value")
     tag = value.tag
     if plugin_name == "hparams":
-        return Converted("_hparams_", "hparams", {}, hparams_content(content))
+        return Converted(HPARAMS_TAG, "hparams", {}, hparams_content(content))
     if field == "simple_value":
         return Converted(tag, "scalar", {"": np.float64(value.simple_value)})
     if field == "histo":
@@ -269,7 +254,7 @@ def convert_value(value: Any, plugin_name: str, content: bytes = b"") -> Convert
         return Converted(text_tag(tag), "text", {"": text_to_array(text)})
     if plugin_name == "custom_scalars":
         layout = layout_to_dict(value.tensor.string_val[0])
-        return Converted("_custom_scalars_", "custom_scalars", {"": json_to_array(layout)})
+        return Converted(CUSTOM_SCALARS_TAG, "custom_scalars", {"": json_to_array(layout)})
     if plugin_name == "mesh":
         return _mesh(value, content)
     array = _tensor_array(value.tensor)
@@ -325,7 +310,7 @@ class EventDecoder:
         from ploteries.compat.graph import graph_to_dict
 
         graph = graph_to_dict(graph_pb2.GraphDef.FromString(graph_def))
-        self.on_record(Converted("_graph_", "graph", {"": json_to_array(graph)}), step, wall)
+        self.on_record(Converted(GRAPH_TAG, "graph", {"": json_to_array(graph)}), step, wall)
 
     def _value(self, value: Any, step: int, wall: float) -> None:
         tag = value.tag

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from ploteries.compat.from_tensorboard import (
-    RAGGED_KINDS,
     Converted,
     EventDecoder,
     merge_hparams,
@@ -28,6 +27,7 @@ from ploteries.compat.runs import run_name_of
 from ploteries.compat.tfrecord import RecordReport, iter_records
 from ploteries.storage import DatabaseWriter, json_to_array
 from ploteries.storage import open as open_database
+from ploteries.storage.kinds import HPARAMS_TAG, KINDS
 
 __all__ = ["ImportReport", "event_runs", "import_logdir"]
 
@@ -134,7 +134,7 @@ class _Run(EventDecoder):
                 values = np.asarray(s.values, np.float64)
                 writer.append_many(run, tag, values, s.steps, s.walls, kind="scalar", part=part)
                 continue
-            ragged = s.kind in RAGGED_KINDS
+            ragged = KINDS[s.kind].ragged
             meta = s.meta or None
             first = s.values[0]
             if not ragged and all(v.shape == first.shape and v.dtype == first.dtype for v in s.values):
@@ -151,7 +151,7 @@ class _Run(EventDecoder):
             s = self.series.get((name, ""))
             record["metrics"][name] = float(np.asarray(s.values[-1])) if s and s.values else None
         _, step, wall = self.hparams[0]
-        self.add("_hparams_", "", "hparams", step, wall, json_to_array(record))
+        self.add(HPARAMS_TAG, "", "hparams", step, wall, json_to_array(record))
 
 
 def import_logdir(

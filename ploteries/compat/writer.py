@@ -47,13 +47,11 @@ from ploteries.compat.text import encode_text
 from ploteries.compat.video import encode_video
 from ploteries.storage import DatabaseWriter, json_to_array, text_to_array
 from ploteries.storage import open as open_database
+from ploteries.storage.kinds import CUSTOM_SCALARS_TAG, GRAPH_TAG, HPARAMS_TAG, KINDS, ONNX_GRAPH_TAG
+from ploteries.storage.values import check_step, step_range_error
 
-__all__ = ["GRAPH_TAG", "CUSTOM_SCALARS_TAG", "HPARAMS_TAG", "ONNX_GRAPH_TAG", "SummaryWriter"]
+__all__ = ["SummaryWriter"]
 
-HPARAMS_TAG = "_hparams_"
-GRAPH_TAG = "_graph_"
-ONNX_GRAPH_TAG = "_onnx_graph_"
-CUSTOM_SCALARS_TAG = "_custom_scalars_"
 _LIVE_SECS = 1.0  # readers see records at least this often, whatever flush_secs says (see __init__)
 
 
@@ -222,11 +220,11 @@ class SummaryWriter:
             return [r for r in reader.runs() if r == self.run or r.startswith(prefix)]
 
     def _step(self, global_step: Any, argname: str = "global_step") -> int:
-        """TensorBoard's ``int(step)``, with clear errors; ``None`` gives 0 (or ``use_metadata``'s step)."""
+        """TensorBoard's ``int(step)`` (a 64-bit integer), with clear errors; ``None`` gives 0 (or ``use_metadata``'s step)."""
         if global_step is None:
             return 0 if self._default_step is None else self._default_step
         if isinstance(global_step, numbers.Integral):
-            return int(global_step)
+            return check_step(int(global_step), argname)
         item = getattr(global_step, "item", None)
         if callable(item) and not isinstance(global_step, str):
             try:
@@ -234,7 +232,7 @@ class SummaryWriter:
             except (TypeError, ValueError, RuntimeError):
                 pass
             if isinstance(global_step, numbers.Integral):
-                return int(global_step)
+                return check_step(int(global_step), argname)
         if isinstance(global_step, numbers.Real):
             f = float(global_step)
             if not math.isfinite(f):
@@ -249,7 +247,7 @@ class SummaryWriter:
                     UserWarning,
                     stacklevel=3,
                 )
-            return int(f)
+            return check_step(int(f), argname)
         raise TypeError(
             f"{argname} must be an integer, got {type(global_step).__name__} {global_step!r:.60}; "
             f"pass e.g. {argname}=100"
@@ -274,14 +272,17 @@ class SummaryWriter:
         walltime: Any,
         *,
         run: str | None = None,
-        ragged: bool = True,
         meta: dict | None = None,
     ) -> None:
-        """Append the parts of one logged object at one step and wall time (all encoded beforehand)."""
+        """Append the parts of one logged object at one step and wall time (all encoded beforehand).
+
+        Ragged or not as the kind is (:data:`ploteries.storage.kinds.KINDS`).
+        """
         step = self._step(global_step)
         wall = self._wall(walltime)
         db = self._db or self._open()
         run = self.run if run is None else run
+        ragged = KINDS[kind].ragged
         if meta is not None:  # series meta is merged and kept: send it again only when it changes
             if self._meta_sent.get((run, tag)) == meta:
                 meta = None
@@ -335,9 +336,16 @@ class SummaryWriter:
         if type(tag) is not str:
             tag = _check_tag(tag)
         append = self._append_scalar or self._open().append_scalar
-        append(
-            self.run, tag, scalar_value, global_step, self._default_walltime if walltime is None else walltime
-        )
+        try:
+            append(
+                self.run,
+                tag,
+                scalar_value,
+                global_step,
+                self._default_walltime if walltime is None else walltime,
+            )
+        except OverflowError:  # only a step beyond 64 bits overflows; say so in this method's terms
+            raise step_range_error(global_step, "global_step") from None
         if (display_name or summary_description) and tag not in self._scalar_meta:
             meta = {"display_name": str(display_name), "description": str(summary_description)}
             self._open().set_meta(self.run, tag, meta, kind="scalar")
@@ -383,7 +391,7 @@ class SummaryWriter:
         >>> writer.add_tensor("batch", np.zeros(4, [("x", "f4"), ("y", "i8")]), 3)  # doctest: +SKIP
         """
         value = to_numpy(tensor, "tensor")
-        self._put(_check_tag(tag), {"": value}, "tensor", global_step, walltime, ragged=False)
+        self._put(_check_tag(tag), {"": value}, "tensor", global_step, walltime)
 
     # -------------------------------------------------------------------------------------- histograms
 
@@ -575,7 +583,7 @@ class SummaryWriter:
         tag = _check_tag(tag)
         curve = encode_pr_curve(labels, predictions, num_thresholds, weights)
         meta = {"num_thresholds": int(num_thresholds)}
-        self._put(tag, {"": curve}, "pr_curve", global_step, walltime, ragged=False, meta=meta)
+        self._put(tag, {"": curve}, "pr_curve", global_step, walltime, meta=meta)
 
     def add_pr_curve_raw(
         self,
@@ -607,7 +615,7 @@ class SummaryWriter:
             recall,
         )
         meta = {"num_thresholds": int(num_thresholds)}
-        self._put(tag, {"": curve}, "pr_curve", global_step, walltime, ragged=False, meta=meta)
+        self._put(tag, {"": curve}, "pr_curve", global_step, walltime, meta=meta)
 
     # ------------------------------------------------------------------------------- custom scalars
 
