@@ -29,7 +29,7 @@ from ploteries.storage import DatabaseWriter, json_to_array
 from ploteries.storage import open as open_database
 from ploteries.storage.kinds import HPARAMS_TAG, KINDS
 
-__all__ = ["ImportReport", "event_runs", "import_logdir"]
+__all__ = ["ImportReport", "RunEvents", "event_runs", "import_logdir"]
 
 
 @dataclasses.dataclass
@@ -78,7 +78,7 @@ class _Series:
             self.values = [self.values[i] for i in keep]
 
 
-class _Run(EventDecoder):
+class RunEvents(EventDecoder):
     """Records of one run gathered in memory, in TensorBoard's reading order, then written at once."""
 
     def __init__(self, event_pb2):
@@ -88,6 +88,7 @@ class _Run(EventDecoder):
         self.scalars: dict[str, _Series] = {}  # the series of plain scalars, by tag
         self.hparams: list = []
         self.records = 0
+        self.purged: int | None = None  # the lowest step of a SessionLog.START since the last clear()
 
     def add(self, tag: str, part: str, kind: str, step: int, wall: float, value, meta=None) -> None:
         s = self.series.get((tag, part))
@@ -100,9 +101,11 @@ class _Run(EventDecoder):
             s.meta.update(meta)
         self.records += 1
 
-    def record(self, data: bytes) -> None:
-        """Decode one serialized ``Event`` read from an event file."""
-        self.event(self.parse(data))
+    def event(self, data, step: int | None = None, wall: float | None = None) -> None:
+        """Decode one ``Event``, serialized (a record of an event file) or not."""
+        super().event(
+            self.parse(data) if isinstance(data, bytes | bytearray | memoryview) else data, step, wall
+        )
 
     def on_scalar(self, tag: str, step: int, wall: float, value: float) -> None:
         s = self.scalars.get(tag)
@@ -123,6 +126,7 @@ class _Run(EventDecoder):
     def on_purge(self, step: int) -> None:
         for s in self.series.values():
             s.purge(step)
+        self.purged = step if self.purged is None else min(self.purged, step)
 
     def write(self, writer: DatabaseWriter, run: str) -> None:
         if self.hparams:
@@ -144,6 +148,14 @@ class _Run(EventDecoder):
                 continue
             for step, wall, value in zip(s.steps, s.walls, s.values):
                 writer.append(run, tag, value, step, wall, kind=s.kind, part=part, meta=meta, ragged=ragged)
+
+    def clear(self) -> None:
+        """Forget the records gathered (once written), keep what later records need (plugins, kinds)."""
+        for s in self.series.values():
+            s.steps, s.walls, s.values = [], [], []
+        self.hparams = []
+        self.records = 0
+        self.purged = None
 
     def _merge_hparams(self) -> None:
         record = merge_hparams(piece for piece, _, _ in self.hparams)
@@ -203,11 +215,11 @@ def import_logdir(
     out.parent.mkdir(parents=True, exist_ok=True)
     with DatabaseWriter(out, flush_secs=30.0) as writer:
         for name, files in names.items():
-            run = _Run(event_pb2)
+            run = RunEvents(event_pb2)
             for path in files:
                 file_report = RecordReport(path)
                 for data in iter_records(path, verify, file_report):
-                    run.record(data)
+                    run.event(data)
                 if file_report.corrupt_at is not None:
                     report.problems.append(
                         f"{path}: record at byte {file_report.corrupt_at} fails its CRC; the rest of the file "
