@@ -38,6 +38,7 @@ from .data import (
 from .schema import (
     DOCUMENT_PREFIX,
     MAX_DEFINITION_BYTES,
+    RESERVED_ID_PREFIX,
     SCHEMA_VERSION,
     TRACE_TYPES,
     DefinitionError,
@@ -63,6 +64,7 @@ __all__ = [
     "FigureStore",
     "MAX_DEFINITION_BYTES",
     "RECORD_COLUMNS",
+    "RESERVED_ID_PREFIX",
     "SCHEMA_VERSION",
     "StaleDefinitionError",
     "TEXT_NAMES",

@@ -689,14 +689,15 @@ class FigureStore:
 
 __all__ = [
     "DOCUMENT_PREFIX",
-    "MAX_DEFINITION_BYTES",
-    "SCHEMA_VERSION",
-    "TRACE_TYPES",
     "DefinitionError",
     "DefinitionTypeError",
     "FigureNotFoundError",
     "FigureStore",
+    "MAX_DEFINITION_BYTES",
+    "RESERVED_ID_PREFIX",
+    "SCHEMA_VERSION",
     "StaleDefinitionError",
+    "TRACE_TYPES",
     "check_json",
     "merge_patch",
     "strip_store_keys",
