@@ -671,7 +671,8 @@ class FigureStore:
         self._write(delete_all)
 
     def _write(self, change: Callable[[dict], dict]) -> dict[str, dict]:
-        documents = update_documents(self.path, change, create=False)
+        target = self._database.backend if self._database is not None else self.path
+        documents = update_documents(target, change, create=False)
         return {n[len(DOCUMENT_PREFIX) :]: v for n, v in documents.items() if n.startswith(DOCUMENT_PREFIX)}
 
     def __contains__(self, fid, /) -> bool:
