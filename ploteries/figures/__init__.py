@@ -4,7 +4,8 @@ A layer above :mod:`ploteries.storage` (whose documents API holds the definition
 ``ploteries figures`` command:
 
 - :mod:`ploteries.figures.cards`: the card type names definitions may use (the viewer's registry's);
-- :mod:`ploteries.figures.schema`: the schema, its validation and the store (``db.figures``);
+- :mod:`ploteries.figures.schema`: the schema and its validation (pure: no storage);
+- :mod:`ploteries.figures.store`: the store (``db.figures``), on storage's documents API;
 - :mod:`ploteries.figures.data`: binding traces to series and filling them with data (numpy only);
 - :mod:`ploteries.figures.templates`: ready-made definitions.
 
@@ -36,7 +37,6 @@ from .data import (
     trace_bindings,
 )
 from .schema import (
-    DOCUMENT_PREFIX,
     MAX_DEFINITION_BYTES,
     RESERVED_ID_PREFIX,
     SCHEMA_VERSION,
@@ -44,7 +44,6 @@ from .schema import (
     DefinitionError,
     DefinitionTypeError,
     FigureNotFoundError,
-    FigureStore,
     StaleDefinitionError,
     check_json,
     merge_patch,
@@ -52,6 +51,7 @@ from .schema import (
     validate_binding,
     validate_definition,
 )
+from .store import DOCUMENT_PREFIX, FigureStore
 
 __all__ = [
     "AGGREGATE_COLUMNS",
