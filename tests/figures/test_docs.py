@@ -20,7 +20,6 @@ EXAMPLES = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", DOC.
 MODULES = [
     "ploteries.figures",
     "ploteries.figures.schema",
-    "ploteries.figures.store",
     "ploteries.figures.cards",
     "ploteries.figures.data",
     "ploteries.figures.templates",
