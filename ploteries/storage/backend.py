@@ -86,12 +86,17 @@ class Backend(abc.ABC):
         """Make the (empty) database exist now if it does not (a writer's file appears when it starts)."""
 
     @abc.abstractmethod
-    def commit(self, batch) -> bool:
+    def commit(self, batch, *, dry_run: bool = False) -> bool:
         """Apply ``batch`` (a :class:`~ploteries.storage.batch.Batch`) atomically: all of it or none.
 
         Idempotent: if the catalog says ``batch.writer`` already committed ``batch.last_seq`` (a replay racing
-        the live writer), nothing changes and False is returned; otherwise True.
+        the live writer), nothing changes and False is returned; otherwise True. ``dry_run=True`` does all the
+        work and then throws it away (raising what a real commit would raise): a test of whether the database
+        can hold these records.
         """
+
+    def repair(self) -> None:  # noqa: B027 - backends whose structure cannot be damaged inherit this
+        """Put the database's structure right from its committed content (after a crash left it damaged)."""
 
     @abc.abstractmethod
     def purge(self, run: str, from_step: int) -> int:

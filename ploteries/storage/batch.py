@@ -7,11 +7,15 @@ Both the live writer and crash recovery (journal replay) build a :class:`Batch` 
 from __future__ import annotations
 
 import dataclasses
+import errno
 from typing import Protocol
 
 import numpy as np
 
 from .catalog import Block, Catalog, SeriesEntry, target_block
+from .errors import NotADatabaseError, RecordsDroppedError
+
+CHUNK_BYTES = 64 * 1024  # the largest chunk a backend fills partly (HDF5's big chunks)
 
 FLOAT64 = np.dtype("<f8")
 
@@ -103,12 +107,14 @@ class Batch:
         self.last_seq = later.last_seq
 
     def reserve_bytes(self) -> int:
-        """A generous bound on the bytes this batch adds to the file (values, indexes, new chunks)."""
+        """A bound on the bytes this batch adds to the file, tight enough that freeing about its size resumes a
+        writer stopped by a full disk: values, steps and wall times (plus a ragged block's offsets and shapes),
+        two partly filled chunks per series, and 1/16 for HDF5's chunk indexes."""
         total = 0
         for ps in self.series.values():
-            total += 24 * ps.rows + 3 * 32 * 1024  # rows, and a new chunk per block
-            total += sum(c.values.nbytes for c in ps.chunks) + 8 * len(ps.values)
-        return total + total // 2
+            total += 2 * CHUNK_BYTES + 24 * len(ps.steps)
+            total += sum(c.values.nbytes + (24 + 8 * (c.values.ndim - 1)) * len(c) for c in ps.chunks)
+        return total + total // 16
 
     @property
     def rows(self) -> int:
@@ -207,3 +213,74 @@ def _append_group(sink: BlockSink, entry: SeriesEntry, dtype: np.dtype, steps, w
         block.flat += sum(v.size for v in values)
     block.rows += len(steps)
     block.note_steps(steps)
+
+
+# errors that say something about the machine, not about the records or the file's structure: never "repaired"
+ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC,
+    errno.EFBIG,
+    errno.EDQUOT,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.EIO,
+}
+_RECORD_ERRORS = (ValueError, TypeError, KeyError, RuntimeError, OSError)
+
+
+def commit(backend, batch: Batch) -> None:
+    """Commit ``batch`` to ``backend`` (a :class:`~ploteries.storage.backend.Backend`), dropping what it cannot hold.
+
+    If the commit fails for a reason that is not the machine's (disk full, permissions), the series are tried
+    one by one in commits that are thrown away (``dry_run``), the backend repairs itself (HDF5 can trip over
+    structures a crashed writer left behind) and the batch is committed without the series that still fail.
+    Those are dropped and named in a :class:`RecordsDroppedError` raised after the commit: a record the
+    database cannot hold never blocks the others and never makes the commit loop.
+    """
+    try:
+        backend.commit(batch)
+        return
+    except _RECORD_ERRORS as exc:
+        if isinstance(exc, NotADatabaseError) or getattr(exc, "errno", None) in ENVIRONMENT_ERRNOS:
+            raise
+        if isinstance(exc, OSError) and not backend.exists():
+            raise
+        first = exc
+    failing = _failing_series(backend, batch)
+    backend.repair()
+    if failing:
+        failing = _failing_series(backend, batch, failing)
+    if not failing:
+        backend.commit(batch)  # raises again if the whole batch still fails
+        return
+    dropped = []
+    for sid, exc in failing.items():
+        ps = batch.series.pop(sid)
+        dropped.append((ps.run, ps.tag, ps.part, f"{type(exc).__name__}: {exc}"))
+    backend.commit(batch)
+    names = "; ".join(
+        f"run {run!r} tag {tag!r}{f' part {part!r}' if part else ''} ({why})"
+        for run, tag, part, why in dropped
+    )
+    raise RecordsDroppedError(
+        f"ploteries database {backend.location} cannot hold the records of {names}; they were dropped and "
+        "everything else was committed. Log such values in a form HDF5 can store (fewer dimensions, shorter "
+        "or fewer field names).",
+        dropped,
+    ) from first
+
+
+def _failing_series(backend, batch: Batch, only: dict | None = None) -> dict[int, BaseException]:
+    """The series of ``batch`` (or of ``only``) whose records fail to write, each tried alone and discarded."""
+    failing = {}
+    for sid, ps in batch.series.items():
+        if only is not None and sid not in only:
+            continue
+        trial = Batch(batch.writer, batch.last_seq, {sid: dataclasses.replace(ps, chunks=list(ps.chunks))})
+        try:
+            backend.commit(trial, dry_run=True)
+        except _RECORD_ERRORS as exc:
+            if getattr(exc, "errno", None) in ENVIRONMENT_ERRNOS:
+                raise
+            failing[sid] = exc
+    return failing

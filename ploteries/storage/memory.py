@@ -134,24 +134,24 @@ class MemoryBackend(Backend):
     def exists(self) -> bool:
         return True  # an in-memory database exists as soon as it is made
 
-    def _transaction(self, change) -> object:
+    def _transaction(self, change, *, dry_run: bool = False) -> object:
         """Run ``change(catalog, data)`` on copies and publish them if it returns (atomic; the lock held)."""
         with self._lock:
             catalog, data = copy.deepcopy(self._state[0]), dict(self._state[1])
             result = change(catalog, data)
-            if result is not False:
+            if result is not False and not dry_run:
                 catalog.generation += 1
                 self._state = (catalog, data)
             return result
 
-    def commit(self, batch) -> bool:
+    def commit(self, batch, *, dry_run: bool = False) -> bool:
         def change(catalog: Catalog, data: dict):
-            if batch.last_seq <= catalog.writers.get(batch.writer, 0):
+            if batch.last_seq <= catalog.writers.get(batch.writer, 0) and not dry_run:
                 return False
             apply_batch(catalog, batch, _Sink(data))
             return True
 
-        return self._transaction(change)
+        return self._transaction(change, dry_run=dry_run)
 
     def purge(self, run: str, from_step: int) -> int:
         def change(catalog: Catalog, data: dict) -> int:

@@ -18,6 +18,7 @@ from .assemble import RaggedRecords, Record
 from .backend import Backend, open_backend
 from .catalog import Catalog, SeriesEntry
 from .recovery import recover_quietly
+from .values import check_database_path
 
 if TYPE_CHECKING:
     from ploteries.figures import FigureStore
@@ -76,6 +77,8 @@ class Database:
     """
 
     def __init__(self, path):
+        if not isinstance(path, Backend):
+            path = check_database_path(path)
         self._backend = open_backend(path)
         self.path = getattr(self._backend, "path", None) or Path(self._backend.location)
         self._figures = None

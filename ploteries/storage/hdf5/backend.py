@@ -43,16 +43,6 @@ from .format import (
 from .locking import _same_file, file_lock
 from .repair import rebuild
 
-# errors that say something about the machine, not about the file's structure: never "repaired"
-ENVIRONMENT_ERRNOS = {
-    errno.ENOSPC,
-    errno.EFBIG,
-    errno.EDQUOT,
-    errno.EACCES,
-    errno.EPERM,
-    errno.EROFS,
-    errno.EIO,
-}
 READ_PATIENCE = 0.1  # seconds a reader waits for a writer's transaction before reading without the lock
 READ_RETRIES = 20  # lock-free reads that met a transaction in flight are tried again this often
 
@@ -364,24 +354,16 @@ class HDF5Backend(Backend):
                 os.fsync(fd)
         return result
 
-    def commit(self, batch: Batch) -> bool:
-        """Apply ``batch`` in one locked transaction; if HDF5 trips over structures a crashed writer left
-        behind, the file is rebuilt from its committed content (``repair.rebuild``) and the commit retried."""
-        try:
-            return self._commit_once(batch)
-        except (ValueError, KeyError, RuntimeError, OSError) as exc:
-            if isinstance(exc, NotADatabaseError) or getattr(exc, "errno", None) in ENVIRONMENT_ERRNOS:
-                raise
-            if isinstance(exc, OSError) and not self.path.exists():
-                raise
-            rebuild(self.path)
-            return self._commit_once(batch)
+    def commit(self, batch: Batch, *, dry_run: bool = False) -> bool:
+        return self._commit_once(batch, dry_run)
 
-    def _commit_once(self, batch: Batch) -> bool:
+    def _commit_once(self, batch: Batch, dry_run: bool = False) -> bool:
         def body(tx: _Transaction, working: _Working):
-            if batch.last_seq <= working.writers.get(batch.writer, 0):
+            if batch.last_seq <= working.writers.get(batch.writer, 0) and not dry_run:
                 return _ABORT  # already committed (a replay raced with the live writer)
             changed = apply_batch(working, batch, tx)
+            if dry_run:
+                return _ABORT  # everything was written; nothing becomes visible
             for entry in changed:
                 original = working.originals.get(entry.id)
                 if original is not None and original.meta != entry.meta:
@@ -389,7 +371,10 @@ class HDF5Backend(Backend):
             tx.set_writer(batch.writer, batch.last_seq)
             return True
 
-        return self._write(body, reserve=batch.reserve_bytes())
+        return bool(self._write(body, reserve=batch.reserve_bytes()))
+
+    def repair(self) -> None:
+        rebuild(self.path)
 
     def purge(self, run: str, from_step: int) -> int:
         def body(tx: _Transaction, working: _Working) -> int:
