@@ -197,11 +197,11 @@ class HDF5Backend(Backend):
 
     # ------------------------------------------------------------------------------------------ reading
 
-    def _catalog_of(self, h5: h5py.File, fd: int) -> Catalog:
+    def _catalog_of(self, h5: h5py.File, fd: int, racing: bool = False) -> Catalog:
         version = h5.attrs.get(FORMAT_ATTR)
         if version is not None and int(version) == layout.FORMAT_VERSION:
             stat = os.fstat(fd)
-            self._view = layout.load(h5, self.path, (stat.st_dev, stat.st_ino), self._view)
+            self._view = layout.load(h5, self.path, (stat.st_dev, stat.st_ino), self._view, racing=racing)
             return self._view.catalog
         self._v1 = read_catalog(h5, self.path, self._v1)  # raises on foreign files and newer versions
         return self._v1
@@ -235,10 +235,11 @@ class HDF5Backend(Backend):
 
     def _read_attempts(self, fd: int, locked: bool, work):
         last: BaseException | None = None
-        for attempt in range(1 if locked else READ_RETRIES):
+        attempts = 1 if locked else READ_RETRIES
+        for attempt in range(attempts):
             try:
                 with open_h5(self.path, "r") as h5:
-                    return work(h5, self._catalog_of(h5, fd))
+                    return work(h5, self._catalog_of(h5, fd, racing=attempt < attempts - 1))
             except NotADatabaseError:
                 raise
             except (layout._Torn, OSError, KeyError, ValueError, RuntimeError) as exc:

@@ -115,8 +115,12 @@ def write_head(h5: h5py.File, head: Head) -> None:
     h5["head"][start : start + HEAD_SLOT] = np.frombuffer(head.pack(), np.uint8)
 
 
-def read_head(h5: h5py.File, path) -> Head:
-    """The valid head slot with the higher generation; warns when the newer slot is damaged (a fallback)."""
+def read_head(h5: h5py.File, path, *, racing: bool = False) -> Head:
+    """The valid head slot with the higher generation; warns when the newer slot is damaged (a fallback).
+
+    ``racing``: the reader holds no lock, so a damaged slot may be a write in flight: raise ``_Torn`` (read
+    again) instead of warning.
+    """
     raw = h5["head"][()].tobytes()
     slots = [raw[:HEAD_SLOT], raw[HEAD_SLOT:]]
     heads = [Head.unpack(s) for s in slots]
@@ -125,6 +129,8 @@ def read_head(h5: h5py.File, path) -> Head:
         raise not_a_database(path, "both copies of its head are damaged (checksum mismatch).")
     best = max(valid, key=lambda h: h.generation)
     damaged = [s for s, h in zip(slots, heads) if h is None and any(s)]
+    if damaged and racing:
+        raise _Torn(f"{path}: a head slot fails its checksum")
     if damaged:
         warnings.warn(
             f"ploteries database {path}: the newest copy of its head is damaged; reading the previous "
@@ -321,10 +327,10 @@ def _pick_slots(a: np.ndarray, b: np.ndarray, generation: int) -> tuple[np.ndarr
     return use_a, va | vb
 
 
-def load(h5: h5py.File, path, file_id: tuple, view: View | None) -> View:
+def load(h5: h5py.File, path, file_id: tuple, view: View | None, *, racing: bool = False) -> View:
     """The catalog of a version-2 file: ``view`` itself when nothing changed, else a new view built from
     ``view`` plus what changed (or from scratch when the file was replaced or the changes table restarted)."""
-    head = read_head(h5, path)
+    head = read_head(h5, path, racing=racing)
     if view is not None and view.file_id == file_id and view.head == head:
         return view
     incremental = (
