@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import errno
-import fcntl
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -40,7 +39,7 @@ from .format import (
     read_ragged,
     read_ragged_steps,
 )
-from .locking import _same_file, file_lock
+from .locking import _same_file, file_lock, lock_descriptor
 from .repair import rebuild
 
 READ_PATIENCE = 0.1  # seconds a reader waits for a writer's transaction before reading without the lock
@@ -254,15 +253,13 @@ class HDF5Backend(Backend):
         """Take the shared lock if a writer releases it soon; False (read without it) when it does not."""
         deadline = time.monotonic() + (0 if self._stalled else READ_PATIENCE)
         while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            if lock_descriptor(fd, exclusive=False, blocking=False):
                 self._stalled = False
                 return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    self._stalled = True
-                    return False
-                time.sleep(0.002)
+            if time.monotonic() >= deadline:
+                self._stalled = True
+                return False
+            time.sleep(0.002)
 
     def catalog(self) -> Catalog:
         return self._with_read(lambda h5, catalog: catalog)

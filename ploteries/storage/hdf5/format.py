@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import resource
 import struct
 import zlib
 from pathlib import Path
@@ -87,6 +86,16 @@ def read_catalog(h5: h5py.File, path: Path, cached: Catalog | None = None) -> Ca
     raise _not_a_database(path, "its catalog is damaged (no valid catalog slot).")
 
 
+def _file_size_limit() -> int | None:
+    """The process's file-size limit (``ulimit -f``) in bytes, or None if unlimited or unknown (Windows)."""
+    try:
+        import resource  # POSIX only: imported here so that importing ploteries works on Windows
+    except ImportError:
+        return None
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if limit == resource.RLIM_INFINITY else limit
+
+
 def check_space(path: Path, nbytes: int) -> None:
     """Raise a clear ``OSError`` before writing if ``nbytes`` more would not fit (disk full or file-size limit).
 
@@ -94,8 +103,8 @@ def check_space(path: Path, nbytes: int) -> None:
     The file itself is not touched (growing it here would leave space HDF5 does not account for).
     """
     size = os.stat(path).st_size
-    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-    if limit != resource.RLIM_INFINITY and size + nbytes > limit:
+    limit = _file_size_limit()
+    if limit is not None and size + nbytes > limit:
         raise OSError(
             errno.EFBIG,
             f"writing about {nbytes} more bytes into ploteries database {path} would exceed the file-size limit "
