@@ -7,7 +7,8 @@ The rule, matching what ``tensorboard --logdir <parent of log_dir>`` shows:
 - No ``log_dir``: ``runs/<%b%d_%H-%M-%S>_<hostname><comment>``, as torch names it; the run is its last component.
 - ``database=`` puts the run into that file (many runs in one file); ``run=`` names the run. Without
   ``log_dir``, ``get_logdir()`` is the database's directory.
-- ``add_scalars(main_tag, {key: v})`` writes run ``<run>/<main_tag with '/' -> '_'>_<key>`` (torch's sub-folder),
+- ``add_scalars(main_tag, {key: v})`` writes run ``<run>/<main_tag with '/' -> '_'>_<key>`` (torch's sub-folder;
+  tensorboardX's writer, when :func:`ploteries.patch` routes it here, keeps its own ``<run>/<main_tag>/<key>``),
   ``add_hparams`` writes run ``<run>/<run_name or str(time.time())>``.
 """
 
@@ -27,6 +28,7 @@ __all__ = [
     "resolve_location",
     "run_name_of",
     "scalars_run",
+    "tbx_scalars_run",
 ]
 
 DATABASE_NAME = "ploteries.h5"
@@ -120,6 +122,17 @@ def scalars_run(run: str, main_tag: str, key: str) -> str:
     'exp1/loss_all_train'
     """
     return f"{run}/{main_tag.replace('/', '_')}_{key}"
+
+
+def tbx_scalars_run(run: str, main_tag: str, key: str) -> str:
+    """tensorboardX's sub-run of ``add_scalars``: ``<run>/<main_tag>/<key>`` (its folder ``logdir/main_tag/key``).
+
+    Examples
+    --------
+    >>> tbx_scalars_run("exp1", "loss/all", "train")
+    'exp1/loss/all/train'
+    """
+    return f"{run}/{main_tag}/{key}"
 
 
 def hparams_run(run: str, run_name: str) -> str:

@@ -1,8 +1,9 @@
 """TFRecord framing of TensorBoard event files, read without TensorFlow.
 
 A record is ``u64 length | u32 masked_crc32c(length bytes) | data | u32 masked_crc32c(data)``, all little
-endian. CRCs use the native ``crc32c`` package when it is installed (TensorBoard's pure-Python CRC is where
-``EventAccumulator`` spends most of its time); ``verify=False`` skips them.
+endian. CRCs use the native ``crc32c`` package (a dependency of ploteries, with wheels for every platform we
+install on; TensorBoard's pure-Python CRC, where ``EventAccumulator`` spends most of its time, is the
+fallback if it is missing); ``verify=False`` skips them.
 """
 
 from __future__ import annotations
