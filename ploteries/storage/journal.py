@@ -118,20 +118,33 @@ def decode_body(body: bytes) -> Declared | Records:
 
 def read_frames(path: Path) -> Iterator[Declared | Records]:
     """Every intact frame of a journal file, in order; stops at the first torn or corrupt frame."""
-    data = Path(path).read_bytes()
+    return iter_frames(Path(path).read_bytes())
+
+
+def iter_frames(data: bytes) -> Iterator[Declared | Records]:
+    """Every intact frame of journal bytes, in order; stops at the first torn or corrupt frame."""
+    for start, end in _frame_spans(data):
+        try:
+            yield decode_body(data[start:end])
+        except (ValueError, struct.error, UnicodeDecodeError):
+            return
+
+
+def intact_length(data: bytes) -> int:
+    """How many leading bytes of ``data`` are whole, CRC-valid frames (a torn or zero-filled tail is not)."""
+    spans = list(_frame_spans(data))
+    return spans[-1][1] if spans else 0
+
+
+def _frame_spans(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of the body of each intact frame, in order, up to the first torn or corrupt one."""
     pos, end = 0, len(data)
     while pos + FRAME_HEAD.size <= end:
         magic, length, crc = FRAME_HEAD.unpack_from(data, pos)
         start = pos + FRAME_HEAD.size
-        if magic != MAGIC or start + length > end:
+        if magic != MAGIC or start + length > end or zlib.crc32(data[start : start + length]) != crc:
             return
-        body = data[start : start + length]
-        if zlib.crc32(body) != crc:
-            return
-        try:
-            yield decode_body(body)
-        except (ValueError, struct.error, UnicodeDecodeError):
-            return
+        yield start, start + length
         pos = start + length
 
 

@@ -458,7 +458,7 @@ class Database:
 
 
 def open(path) -> Database:  # noqa: A001 - mirrors builtins.open / h5py.File
-    """Open a ploteries database read-only.
+    """Open a ploteries database read-only; a URL ``http://HOST:PORT/db.h5`` opens one on a ploteries server.
 
     Raises ``FileNotFoundError`` for a missing path and ``NotADatabaseError`` (a ``ValueError``) naming the
     file for a foreign HDF5 file, a non-HDF5 file or a damaged one.
@@ -468,7 +468,13 @@ def open(path) -> Database:  # noqa: A001 - mirrors builtins.open / h5py.File
     >>> import ploteries
     >>> with ploteries.open("runs/exp1/ploteries.h5") as db:  # doctest: +SKIP
     ...     db.runs(), db.tags("exp1"), db.read("exp1", "loss")["value"]
+    >>> with ploteries.open("http://node1:6006/sweep.h5") as db:  # doctest: +SKIP
+    ...     db.read("lr=0.1", "loss", start=1000)
     """
+    from .remote import RemoteDatabase, is_url  # here: remote's modules import this one
+
+    if is_url(path):
+        return RemoteDatabase(path)
     return Database(path)
 
 

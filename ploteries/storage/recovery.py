@@ -9,9 +9,11 @@ Replay is idempotent, so two processes recovering at once cannot duplicate recor
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,7 @@ import numpy as np
 from .batch import Batch, Chunk, PendingSeries, commit
 from .dtypes import dtype_from_text
 from .format import read_transaction
-from .journal import SCALAR_TID, Declared, journal_dir, read_frames
+from .journal import SCALAR_TID, Declared, Records, journal_dir, read_frames
 from .locking import try_lock_exclusive
 
 
@@ -46,46 +48,56 @@ def _segments(jdir: Path, writer_id: str) -> list[Path]:
 
 def batch_from_journal(segments: list[Path], writer_id: str, committed: int) -> Batch | None:
     """Rebuild the uncommitted records of one writer from its journal segments."""
+    return batch_from_frames(
+        itertools.chain.from_iterable(read_frames(s) for s in segments), writer_id, committed
+    )
+
+
+def batch_from_frames(frames: Iterable[Declared | Records], writer_id: str, committed: int) -> Batch | None:
+    """The records of one writer's journal frames with a sequence number above ``committed``, as a batch.
+
+    Declarations are applied whatever their number (later records refer to them); None when nothing is new.
+    """
     series: dict[int, PendingSeries] = {}
     dtypes: dict[int, np.dtype] = {}
     last_seq = committed
-    for segment in segments:
-        for fr in read_frames(segment):
-            if isinstance(fr, Declared):
-                if fr.kind == "D":
-                    d = json.loads(fr.text)
-                    ps = series.get(fr.ident)
-                    if ps is None:
-                        ps = series[fr.ident] = PendingSeries(
-                            d["run"], d["tag"], d["part"], d["kind"], d["meta"], d["ragged"]
-                        )
-                    ps.meta = d["meta"]
-                    ps.meta_changed |= fr.seq > committed and bool(d["meta"])
-                elif fr.kind == "T":
-                    dtypes[fr.ident] = dtype_from_text(fr.text)
-                elif fr.kind == "M" and fr.seq > committed:
-                    series[fr.ident].meta.update(json.loads(fr.text))
-                    series[fr.ident].meta_changed = True
-                last_seq = max(last_seq, fr.seq)
-                continue
-            if fr.seq <= committed:
-                continue
+    for fr in frames:
+        if isinstance(fr, Declared):
+            if fr.kind == "D":
+                d = json.loads(fr.text)
+                ps = series.get(fr.ident)
+                if ps is None:
+                    ps = series[fr.ident] = PendingSeries(
+                        d["run"], d["tag"], d["part"], d["kind"], d["meta"], d["ragged"]
+                    )
+                ps.meta = d["meta"]
+                ps.meta_changed |= fr.seq > committed and bool(d["meta"])
+            elif fr.kind == "T":
+                dtypes[fr.ident] = dtype_from_text(fr.text)
+            elif fr.kind == "M" and fr.seq > committed:
+                series[fr.ident].meta.update(json.loads(fr.text))
+                series[fr.ident].meta_changed = True
             last_seq = max(last_seq, fr.seq)
-            ps = series[fr.sid]
-            if fr.tid == SCALAR_TID:
-                ps.steps += fr.steps.tolist()
-                ps.walls += fr.walls.tolist()
-                ps.values += np.frombuffer(fr.raw, "<f8").tolist()
-            else:
-                count = len(fr.steps) * int(np.prod(fr.shape, dtype=np.int64))
-                values = np.frombuffer(fr.raw, dtypes[fr.tid], count).reshape((len(fr.steps), *fr.shape))
-                ps.add_chunk(Chunk(fr.steps, fr.walls, values))
+            continue
+        if fr.seq <= committed:
+            continue
+        last_seq = max(last_seq, fr.seq)
+        ps = series[fr.sid]
+        if fr.tid == SCALAR_TID:
+            ps.steps += fr.steps.tolist()
+            ps.walls += fr.walls.tolist()
+            ps.values += np.frombuffer(fr.raw, "<f8").tolist()
+        else:
+            count = len(fr.steps) * int(np.prod(fr.shape, dtype=np.int64))
+            values = np.frombuffer(fr.raw, dtypes[fr.tid], count).reshape((len(fr.steps), *fr.shape))
+            ps.add_chunk(Chunk(fr.steps, fr.walls, values))
     if last_seq <= committed:
         return None
     return Batch(writer_id, last_seq, series)
 
 
-def _committed_seqs(path: Path) -> dict[str, int]:
+def committed_seqs(path: Path) -> dict[str, int]:
+    """Per writer id, the last journal sequence number the database committed ({} for a new file)."""
     if not path.exists() or path.stat().st_size == 0:
         return {}
     with read_transaction(path) as (_, catalog):
@@ -106,7 +118,7 @@ def recover(path: Path) -> int:
             continue  # a live writer
         try:
             segments = _segments(jdir, writer_id)
-            batch = batch_from_journal(segments, writer_id, _committed_seqs(path).get(writer_id, 0))
+            batch = batch_from_journal(segments, writer_id, committed_seqs(path).get(writer_id, 0))
             if batch is not None:
                 commit(path, batch)
                 recovered += batch.rows

@@ -29,6 +29,7 @@ from .dtypes import dtype_to_text
 from .errors import WriterClosedError
 from .format import write_transaction
 from .recovery import lock_new_writer, recover
+from .remote.wire import is_url
 from .values import (
     as_steps,
     as_value_array,
@@ -81,7 +82,18 @@ class DatabaseWriter:
     >>> w.append_scalar("exp1", "loss", 0.25, step=10)         # doctest: +SKIP
     >>> w.append("exp1", "weights", np.zeros((3, 3)), step=10)  # doctest: +SKIP
     >>> w.close()                                              # doctest: +SKIP
+
+    A URL (``DatabaseWriter("http://HOST:PORT/sweep.h5")``) gives a
+    :class:`~ploteries.storage.remote.RemoteWriter` with the same methods, writing through a ploteries server
+    (keywords ``flush_secs``, ``close_timeout``, ``token``, ``spool``; see docs/remote.md).
     """
+
+    def __new__(cls, path=None, *args, **kwargs):
+        if cls is DatabaseWriter and is_url(path):
+            from .remote.writer import RemoteWriter
+
+            return RemoteWriter(path, *args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(
         self,

@@ -53,6 +53,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="directory holding media files written outside the databases (default: beside each database)",
     )
+    parser.add_argument(
+        "--accept-writes",
+        action="store_true",
+        help="accept records from remote writers (SummaryWriter(database='http://HOST:PORT/db.h5')) into "
+        "databases inside the first ROOT; needs PLOTERIES_TOKEN set (see docs/remote.md)",
+    )
+    parser.add_argument(
+        "--max-body",
+        type=float,
+        default=64,
+        metavar="MB",
+        help="largest request body a remote writer may send, in MB (default 64; larger answers 413)",
+    )
 
 
 def check_arguments(args: argparse.Namespace) -> None:
@@ -70,6 +83,8 @@ def check_arguments(args: argparse.Namespace) -> None:
         )
     if args.media_root is not None and not args.media_root.is_dir():
         raise FileNotFoundError(2, f"--media-root {args.media_root} is not a directory")
+    if not args.max_body > 0:
+        raise ValueError(f"--max-body must be a positive number of MB, got {args.max_body}")
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -112,14 +127,30 @@ def bind_server(app, host: str, port: int, tries: int = 50):
 
 
 def serve(
-    roots, *, host: str = "127.0.0.1", port: int = 6006, reload_interval: float = 2.0, media_root=None
+    roots,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 6006,
+    reload_interval: float = 2.0,
+    media_root=None,
+    accept_writes: bool = False,
+    max_body: int = 64 * 2**20,
 ) -> None:
-    """Serve the viewer until interrupted."""
+    """Serve the viewer (and the remote API, see docs/remote.md) until interrupted.
+
+    The token of the remote API is ``$PLOTERIES_TOKEN``; ``accept_writes`` refuses to start without one.
+    """
+    from ploteries.storage.remote.wire import token_from_env
+
     from .app import create_app
     from .library import Library
+    from .remote_api import register_remote_api
 
     library = Library(roots, media_root=media_root)
     app = create_app(library, reload_interval=reload_interval)
+    register_remote_api(
+        app.server, roots, token=token_from_env(), accept_writes=accept_writes, max_body=max_body
+    )
     server, bound = bind_server(app.server, host, port)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     note = f" (port {port} was busy)" if bound != port else ""
@@ -150,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         reload_interval=args.reload_interval,
         media_root=args.media_root,
+        accept_writes=args.accept_writes,
+        max_body=int(args.max_body * 2**20),
     )
     return 0
 

@@ -1,0 +1,152 @@
+"""What client and server agree on: URLs, routes, headers and how series and arrays travel.
+
+- A remote database is named by a URL ``http[s]://HOST:PORT/<path inside the server's ROOT>``, e.g.
+  ``http://node1:6006/sweep.h5``; the routes of that database are ``/api/v1/db/<path>/<action>``.
+- Writes travel as journal frames (``ploteries.storage.journal``): the same CRC-framed bytes the writer
+  spooled, so the server checks them and builds its batch exactly as crash recovery does.
+- Arrays travel as ``.npy`` bytes (any non-object dtype, exact), records of several shapes as ``.npz``
+  (``step``, ``wall_time``, ``v0``, ``v1``, ...); both are loaded with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+from urllib.parse import quote, urlsplit
+
+import numpy as np
+
+from ..dtypes import dtype_from_text, dtype_to_text
+from ..reader import RaggedRecords, SeriesInfo
+
+API = "/api/v1"
+WRITER_HEADER = "X-Ploteries-Writer"
+LAYOUT_HEADER = "X-Ploteries-Layout"  # "fixed" (.npy) or "ragged" (.npz)
+TOKEN_ENV = "PLOTERIES_TOKEN"
+SCHEMES = ("http", "https")
+
+__all__ = [
+    "API",
+    "LAYOUT_HEADER",
+    "TOKEN_ENV",
+    "WRITER_HEADER",
+    "Target",
+    "decode_read",
+    "encode_read",
+    "info_from_json",
+    "info_to_json",
+    "is_url",
+    "parse_url",
+]
+
+
+def is_url(value) -> bool:
+    """True when ``value`` names a remote database (``http://`` or ``https://``).
+
+    Examples
+    --------
+    >>> is_url("http://node1:6006/sweep.h5"), is_url("runs/sweep.h5")
+    (True, False)
+    """
+    return isinstance(value, str) and value.split("://", 1)[0].lower() in SCHEMES and "://" in value
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """A database on a ploteries server: ``base`` (scheme, host and port) and ``database`` (its path there)."""
+
+    scheme: str
+    host: str
+    port: int
+    database: str
+
+    @property
+    def base(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/{self.database}"
+
+    def route(self, action: str) -> str:
+        """The path of one of this database's routes, e.g. ``/api/v1/db/sweep.h5/commit``."""
+        return f"{API}/db/{quote(self.database)}/{action}"
+
+
+def parse_url(url: str, argname: str = "database") -> Target:
+    """The :class:`Target` of a remote database URL; ``ValueError`` naming ``argname`` for a malformed one.
+
+    Examples
+    --------
+    >>> parse_url("http://node1:6006/sweeps/a.h5")
+    Target(scheme='http', host='node1', port=6006, database='sweeps/a.h5')
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(
+            f"{argname}={url!r} is not a valid URL ({exc}); e.g. http://HOST:6006/sweep.h5"
+        ) from None
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES or not parts.hostname:
+        raise ValueError(
+            f"{argname}={url!r} must be an http:// or https:// URL such as http://HOST:6006/sweep.h5"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(
+            f"{argname}={url!r} must not carry a query, fragment or credentials; pass the token in "
+            f"the {TOKEN_ENV} environment variable"
+        )
+    database = parts.path.lstrip("/")
+    if not database or database.endswith("/"):
+        raise ValueError(
+            f"{argname}={url!r} names no database file; add its path on the server, e.g. {url.rstrip('/')}/sweep.h5"
+        )
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return Target(scheme, host, port or (443 if scheme == "https" else 80), database)
+
+
+def info_to_json(info: SeriesInfo) -> dict:
+    """A :class:`SeriesInfo` as JSON-ready values (dtype as numpy ``descr`` text, shape as a list)."""
+    out = dataclasses.asdict(info)
+    out["dtype"] = None if info.dtype is None else dtype_to_text(info.dtype)
+    out["shape"] = None if info.shape is None else list(info.shape)
+    return out
+
+
+def info_from_json(data: dict) -> SeriesInfo:
+    """Inverse of :func:`info_to_json`."""
+    data = dict(data)
+    data["dtype"] = None if data["dtype"] is None else dtype_from_text(data["dtype"])
+    data["shape"] = None if data["shape"] is None else tuple(data["shape"])
+    return SeriesInfo(**data)
+
+
+def encode_read(result) -> tuple[str, bytes]:
+    """``(layout, bytes)`` of what ``Database.read`` returned: an array as .npy, ``RaggedRecords`` as .npz."""
+    buf = io.BytesIO()
+    if isinstance(result, RaggedRecords):
+        values = {f"v{i}": np.asarray(v) for i, v in enumerate(result.values)}
+        np.savez(buf, step=result.step, wall_time=result.wall_time, **values)
+        return "ragged", buf.getvalue()
+    np.save(buf, np.asarray(result), allow_pickle=False)
+    return "fixed", buf.getvalue()
+
+
+def decode_read(layout: str, data: bytes):
+    """Inverse of :func:`encode_read` (never unpickles)."""
+    buf = io.BytesIO(data)
+    if layout == "ragged":
+        with np.load(buf, allow_pickle=False) as npz:
+            count = len(npz.files) - 2
+            return RaggedRecords(npz["step"], npz["wall_time"], [npz[f"v{i}"] for i in range(count)])
+    if layout == "fixed":
+        return np.load(buf, allow_pickle=False)
+    raise ValueError(f"unknown {LAYOUT_HEADER} {layout!r} in a server's answer")
+
+
+def token_from_env(token: str | None = None) -> str | None:
+    """``token`` if given, else ``$PLOTERIES_TOKEN`` (None when neither is set or it is empty)."""
+    return token if token else (os.environ.get(TOKEN_ENV) or None)
