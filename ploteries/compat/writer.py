@@ -110,7 +110,9 @@ class SummaryWriter:
         Accepted for compatibility; several writers of one ``log_dir`` share its database.
     database : str or Path, keyword-only
         Write into this database file instead of ``<log_dir>/ploteries.h5`` (many runs in one file; several
-        processes may write different runs at once).
+        processes may write different runs at once). A URL ``http://HOST:PORT/sweep.h5`` writes through a
+        ploteries server (``ploteries serve ROOT --accept-writes``; token from ``PLOTERIES_TOKEN``; see
+        docs/remote.md): every call is spooled locally first and sent in the background.
     run : str, keyword-only
         The run name (default: ``basename(log_dir)``).
     media_dir : str or Path, keyword-only
@@ -118,6 +120,9 @@ class SummaryWriter:
         directory, or absolute) and record their relative paths in the database instead of the pixels.
     logdir : str or Path, keyword-only
         tensorboardX's spelling of ``log_dir``.
+    close_timeout : float, keyword-only
+        With a remote ``database``: longest wait in ``close()`` for the server (default 10 s); what it has not
+        taken by then stays in the local spool for the next writer or ``ploteries push``.
 
     Examples
     --------
@@ -140,6 +145,7 @@ class SummaryWriter:
         run: str | None = None,
         media_dir: str | os.PathLike | None = None,
         logdir: str | os.PathLike | None = None,
+        close_timeout: float | None = None,
     ) -> None:
         if logdir is not None and not log_dir:
             log_dir = logdir
@@ -160,6 +166,14 @@ class SummaryWriter:
         self.flush_secs = flush_secs
         self.filename_suffix = filename_suffix
         self._commit_secs = min(secs, _LIVE_SECS)
+        if location.remote and media_dir is not None:
+            raise ValueError(
+                f"media_dir= needs a local database; with database={self.database!r} images and videos are "
+                "stored in the database itself (drop media_dir)"
+            )
+        if close_timeout is not None and not location.remote:
+            raise ValueError("close_timeout= applies to a remote database (database='http://...') only")
+        self._remote = {} if close_timeout is None else {"close_timeout": close_timeout}
         self._media = None if media_dir is None else MediaStore(media_dir, self.database.parent)
         self._default_step: int | None = None
         self._default_walltime: float | None = None
@@ -170,8 +184,9 @@ class SummaryWriter:
         self._open_lock = threading.Lock()
         self._db: DatabaseWriter | None = None
         self._append_scalar = None  # the open writer's append_scalar (the hot path skips a lookup)
-        os.makedirs(self.log_dir, exist_ok=True)
-        self.database.parent.mkdir(parents=True, exist_ok=True)
+        if not location.remote:
+            os.makedirs(self.log_dir, exist_ok=True)
+            self.database.parent.mkdir(parents=True, exist_ok=True)
         self._open()
 
     # ------------------------------------------------------------------------------------------ plumbing
@@ -180,7 +195,7 @@ class SummaryWriter:
         """The database writer, (re)created on first use and after ``close()`` (torch reopens silently)."""
         with self._open_lock:
             if self._db is None:
-                db = DatabaseWriter(self.database, flush_secs=self._commit_secs)
+                db = DatabaseWriter(self.database, flush_secs=self._commit_secs, **self._remote)
                 if self.purge_step is not None:
                     for name in self._run_family(db):
                         db.purge(name, self.purge_step)

@@ -122,6 +122,7 @@ class RemoteWriter:
         self._timeout = float(timeout)
         self.id = uuid.uuid4().hex[:16]
         self._max_body = self._hello()
+        self._segment_bytes = min(SEGMENT_BYTES, self._max_body // 2)  # a sealed segment fits in one body
         self._dir = spool_dir(self.target, None if spool is None else Path(spool))
         self._lock_fd = lock_new_writer(self._dir, self.id)
 
@@ -187,7 +188,7 @@ class RemoteWriter:
                 self._declare(s)
             self._seq += 1
             self._journal.append(jn.scalar_frame(self._seq, s.sid, step, wall, value))
-            if self._journal.size >= SEGMENT_BYTES:
+            if self._journal.size >= self._segment_bytes:
                 self._seal()
 
     def append(
@@ -408,7 +409,7 @@ class RemoteWriter:
                 )
             self._seq += 1
             self._journal.append(frame)
-            if self._journal.size >= SEGMENT_BYTES:
+            if self._journal.size >= self._segment_bytes:
                 self._seal()
 
     def _open_segment(self, number: int) -> jn.JournalFile:
@@ -431,7 +432,7 @@ class RemoteWriter:
         with self._sent:
             first = self._round
             self._wake.set()
-            while self._acked < target and self._thread.is_alive():
+            while self._acked < target and self._thread.is_alive() and self._error is None:
                 done, ok = self._round_done
                 if give_up_on_failure and done > first and not ok:
                     return False
