@@ -19,8 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from ploteries.storage.figure_templates import TEMPLATES
-from ploteries.storage.figures import (
+from ploteries.figures import (
     TRACE_TYPES,
     DefinitionError,
     FigureStore,
@@ -28,6 +27,7 @@ from ploteries.storage.figures import (
     strip_store_keys,
     tab_of_definition,
 )
+from ploteries.figures.templates import TEMPLATES
 
 RAW = argparse.RawDescriptionHelpFormatter
 Z_TRACES = ("heatmap", "surface", "contour")

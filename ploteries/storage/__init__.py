@@ -6,7 +6,6 @@ See docs/format.md for the layout and docs/kinds.md for what each kind of series
 
 from .discovery import find_databases, scan_databases
 from .errors import NotADatabaseError, PloteriesError, WriterClosedError
-from .figures import DefinitionError, FigureNotFoundError, FigureStore, validate_definition
 from .maintenance import delete_run, purge_run, rename_run, update_document, update_documents
 from .reader import Database, RaggedRecords, Record, SeriesInfo, open
 from .recovery import recover
@@ -25,9 +24,6 @@ __all__ = [
     "HIST_STATS_DTYPE",
     "Database",
     "DatabaseWriter",
-    "DefinitionError",
-    "FigureNotFoundError",
-    "FigureStore",
     "NotADatabaseError",
     "PloteriesError",
     "RaggedRecords",
@@ -47,5 +43,4 @@ __all__ = [
     "text_to_array",
     "update_document",
     "update_documents",
-    "validate_definition",
 ]

@@ -11,11 +11,10 @@ import copy
 import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from .figures import FigureStore
 from .format import (
     Block,
     Catalog,
@@ -29,6 +28,9 @@ from .format import (
 )
 from .journal import journal_dir
 from .recovery import recover_quietly
+
+if TYPE_CHECKING:
+    from ploteries.figures import FigureStore
 
 
 class Record(NamedTuple):
@@ -153,7 +155,7 @@ class Database:
     def __init__(self, path):
         self.path = Path(path)
         self._cached: Catalog | None = None
-        self._figures: FigureStore | None = None
+        self._figures = None
         if journal_dir(self.path).is_dir():
             recover_quietly(self.path)
         self._catalog()  # fail now, with a clear message, on a missing, foreign or damaged file
@@ -243,7 +245,11 @@ class Database:
         ['loss']
         """
         if self._figures is None:
-            self._figures = FigureStore(self.path)
+            # the one reference up from storage: figure definitions are the viewer's vocabulary, kept in
+            # ploteries.figures above storage, which stores them through this class's documents API
+            from ploteries.figures import FigureStore
+
+            self._figures = FigureStore(self)
         return self._figures
 
     def documents(self) -> dict:

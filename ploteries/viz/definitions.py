@@ -10,8 +10,8 @@ from __future__ import annotations
 import glob
 from collections.abc import Iterable, Mapping, Sequence
 
-from ploteries.storage.figure_data import binding_spec, is_literal
-from ploteries.storage.figures import match_series, tab_of_definition
+from ploteries.figures import match_series, tab_of_definition
+from ploteries.figures.data import binding_spec, is_literal
 
 from .library import SeriesRef, Snapshot
 from .services.tags import tab_of, tag_sort_key

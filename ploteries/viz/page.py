@@ -10,7 +10,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from ploteries.storage.figures import strip_store_keys, validate_definition
+from ploteries.figures import strip_store_keys, validate_definition
 
 from .cards import CardType, card_for_kind
 from .definitions import SeriesIndex, definition_tab, main_series, stored_definitions, tabs_of

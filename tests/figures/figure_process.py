@@ -5,7 +5,7 @@ For i < N: add figure f<i>, update it twice, and delete it again when i is even.
 
 import sys
 
-from ploteries.storage import FigureStore
+from ploteries.figures import FigureStore
 
 
 def main(path: str, n: int) -> None:

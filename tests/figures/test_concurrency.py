@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import ploteries
-from ploteries.storage import DatabaseWriter, FigureStore
+from ploteries.figures import FigureStore
+from ploteries.storage import DatabaseWriter
 
 from ..storage.test_crash import assert_prefix_of_truth, start_writer
 

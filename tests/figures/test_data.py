@@ -12,9 +12,7 @@ import pytest
 from hypothesis import given, settings
 
 import ploteries
-from ploteries.storage import RaggedRecords
-from ploteries.storage.figure_data import glob_test
-from ploteries.storage.figures import (
+from ploteries.figures import (
     TraceInstance,
     aggregate_runs,
     binding_spec,
@@ -30,6 +28,8 @@ from ploteries.storage.figures import (
     tab_of_definition,
     validate_definition,
 )
+from ploteries.figures.data import glob_test
+from ploteries.storage import RaggedRecords
 
 from .conftest import RECORD_DTYPE, attention, train_loss
 

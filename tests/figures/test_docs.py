@@ -11,16 +11,17 @@ from pathlib import Path
 import pytest
 
 import ploteries
-from ploteries.storage.figures import build_figure, strip_store_keys, validate_definition
+from ploteries.figures import build_figure, strip_store_keys, validate_definition
 
 go = pytest.importorskip("plotly.graph_objects")
 
 DOC = Path(__file__).parents[2] / "docs" / "figures.md"
 EXAMPLES = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", DOC.read_text(), re.S)]
 MODULES = [
-    "ploteries.storage.figures",
-    "ploteries.storage.figure_data",
-    "ploteries.storage.figure_templates",
+    "ploteries.figures",
+    "ploteries.figures.schema",
+    "ploteries.figures.data",
+    "ploteries.figures.templates",
     "ploteries.storage.maintenance",
     "ploteries.commands.figures",
 ]

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from ploteries.storage import figures
-from ploteries.storage.figures import (
+from ploteries.figures import (
     BUILTIN_CARDS,
     MAX_DEFINITION_BYTES,
     TRACE_TYPES,
@@ -23,6 +22,7 @@ from ploteries.storage.figures import (
     merge_patch,
     validate_definition,
 )
+from ploteries.figures import schema as figures
 
 
 def minimal(**changes) -> dict:
@@ -369,7 +369,7 @@ def test_validation_is_idempotent_and_json_round_trips(definition):
 
 
 def test_any_object_with_run_tag_part_is_accepted_by_match_series():
-    from ploteries.storage.figures import match_series
+    from ploteries.figures import match_series
 
     info = SimpleNamespace(run="r", tag="t", part="", kind="scalar")
     assert match_series({"tag": "t"}, [info]) == [info]

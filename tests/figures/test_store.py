@@ -7,8 +7,8 @@ import time
 import pytest
 
 import ploteries
-from ploteries.storage import FigureStore, update_document
-from ploteries.storage.figures import DefinitionError, FigureNotFoundError, StaleDefinitionError
+from ploteries.figures import DefinitionError, FigureNotFoundError, FigureStore, StaleDefinitionError
+from ploteries.storage import update_document
 
 
 def loss_figure(fid="loss", **changes):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import ploteries
-from ploteries.storage.figure_templates import (
+from ploteries.figures import build_figure, validate_definition
+from ploteries.figures.templates import (
     TEMPLATES,
     final_bar,
     glob_escape,
@@ -17,7 +18,6 @@ from ploteries.storage.figure_templates import (
     runs_band,
     value_distribution,
 )
-from ploteries.storage.figures import build_figure, validate_definition
 
 from .conftest import RUNS, attention, train_loss, train_steps
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import ploteries
+from ploteries.figures import templates
 from ploteries.storage import DatabaseWriter
-from ploteries.storage import figure_templates as templates
 from ploteries.viz.app import Viewer
 from ploteries.viz.cards.plotly import PlotlyCard, line_columns
 from ploteries.viz.library import Library
@@ -133,7 +133,7 @@ def test_line_columns_downsamples_long_lines_keeping_extremes():
 
 def test_default_cards_are_valid_definitions_users_can_copy_and_edit(db, capsys):
     from ploteries.cli import main
-    from ploteries.storage.figures import validate_definition
+    from ploteries.figures import validate_definition
 
     assert main(["figures", "show", str(db), "auto/scalar/loss/train"]) == 0
     shown = json.loads(capsys.readouterr().out)

@@ -1,7 +1,7 @@
 """The generic card: any Plotly figure template of a figure definition, filled with the series it binds.
 
-Each trace template is expanded per matched series (:func:`~ploteries.storage.figures.expand_traces`), read
-(rewind-aware: nothing past the global step), filled (:func:`~ploteries.storage.figures.fill_trace`) and drawn.
+Each trace template is expanded per matched series (:func:`~ploteries.figures.expand_traces`), read
+(rewind-aware: nothing past the global step), filled (:func:`~ploteries.figures.fill_trace`) and drawn.
 Line traces over steps get the scalar cards' treatment: smoothed on the full series (with the raw line faint
 behind) when the definition's ``options.smoothing`` is not false, then min/max downsampled for the screen.
 Live: the card keeps the fingerprint and row count of every series it drew and is redrawn when one changes.
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ploteries.storage.figures import (
+from ploteries.figures import (
     expand_traces,
     fill_trace,
     instance_columns,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from types import MappingProxyType
 
-from .figures import validate_definition
+from .schema import validate_definition
 
 BAND_COLOR = "rgba(31, 119, 180, 0.25)"
 MEAN_COLOR = "#1f77b4"

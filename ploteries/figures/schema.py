@@ -3,7 +3,7 @@
 A definition is data, never code: validating, storing or drawing one never evaluates or imports anything
 found in it. See docs/figures.md for the schema and examples. This module holds the schema and its
 validation (:func:`validate_definition`) and the store (:class:`FigureStore`, ``db.figures``); the functions
-that bind traces to series and fill them with data live in :mod:`ploteries.storage.figure_data` and are
+that bind traces to series and fill them with data live in :mod:`ploteries.figures.data` and are
 re-exported here.
 
 >>> d = validate_definition({"id": "loss", "series": {"l": {"tag": "loss"}},
@@ -25,29 +25,16 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from .figure_data import (
+from ploteries.storage import Database, update_documents
+
+from .data import (
     AGGREGATE_COLUMNS,
     RECORD_COLUMNS,
     TEXT_NAMES,
-    TraceInstance,
-    aggregate_runs,
-    binding_spec,
-    build_figure,
-    columns_of,
-    expand_traces,
-    fill_trace,
-    instance_columns,
-    match_series,
     parse_reference,
-    read_kwargs,
-    select_steps,
-    substitute_text,
-    tab_of_definition,
     text_names,
     trace_bindings,
 )
-from .format import read_transaction
-from .maintenance import update_documents
 
 SCHEMA_VERSION = 1
 DOCUMENT_PREFIX = "figure/"
@@ -139,7 +126,7 @@ def check_json(value, path: str = "definition", depth: int = 0):
     >>> check_json({"x": float("nan")})
     Traceback (most recent call last):
     ...
-    ploteries.storage.figures.DefinitionError: x is nan (not a finite number), which JSON cannot hold; use null.
+    ploteries.figures.schema.DefinitionError: x is nan (not a finite number), which JSON cannot hold; use null.
     """
     if depth > MAX_DEPTH:
         raise DefinitionError(f"{path} is nested more than {MAX_DEPTH} levels deep; flatten it.")
@@ -192,7 +179,7 @@ def check_glob(pattern, path: str, *, allow_empty: bool) -> str:
     >>> check_glob("lr[0.1", "run", allow_empty=True)
     Traceback (most recent call last):
     ...
-    ploteries.storage.figures.DefinitionError: run 'lr[0.1' has an unclosed '[' at position 2; write '[[]' for a literal '['.
+    ploteries.figures.schema.DefinitionError: run 'lr[0.1' has an unclosed '[' at position 2; write '[[]' for a literal '['.
     """
     _expect(pattern, str, path, "a glob string such as 'loss/*'")
     if not pattern and not allow_empty:
@@ -462,7 +449,7 @@ def validate_definition(obj, *, cards=None, allow_reserved: bool = False) -> dic
     >>> validate_definition({"id": "x", "series": {}, "figure": {"data": [{"type": "scater"}]}})
     Traceback (most recent call last):
     ...
-    ploteries.storage.figures.DefinitionError: figure.data[0].type 'scater' is not a Plotly trace type (did you mean 'scatter', 'scattergl' or 'scatter3d'?).
+    ploteries.figures.schema.DefinitionError: figure.data[0].type 'scater' is not a Plotly trace type (did you mean 'scatter', 'scattergl' or 'scatter3d'?).
     """
     _expect(obj, dict, "definition", "an object (a JSON dict) with at least id and series")
     obj = check_json(obj)
@@ -582,14 +569,16 @@ class FigureStore:
     >>> figs.delete("loss")                                                          # doctest: +SKIP
     """
 
-    def __init__(self, path):
-        self.path = Path(path)
-        self._cached = None
+    def __init__(self, database: str | Path | Database):
+        """``database``: the path of a database, or an open :class:`~ploteries.storage.Database` to share."""
+        self._database = database if isinstance(database, Database) else None
+        self.path = Path(database.path if self._database is not None else database)
 
     def _stored(self) -> dict[str, dict]:
-        with read_transaction(self.path, self._cached) as (_, catalog):
-            self._cached = catalog
-            documents = catalog.documents
+        """The stored definitions (fresh copies), by id."""
+        if self._database is None:
+            self._database = Database(self.path)
+        documents = self._database.documents()
         return {
             name[len(DOCUMENT_PREFIX) :]: value
             for name, value in documents.items()
@@ -608,14 +597,14 @@ class FigureStore:
     def list(self) -> list[dict]:
         """Every definition (as stored, with ``version`` and ``updated``), sorted by id."""
         stored = self._stored()
-        return [copy.deepcopy(stored[fid]) for fid in sorted(stored)]
+        return [stored[fid] for fid in sorted(stored)]
 
     def get(self, fid: str, /) -> dict:
         """One definition; ``FigureNotFoundError`` (a ``KeyError``) naming the existing ids if absent."""
         stored = self._stored()
         if fid not in stored:
             raise self._missing(fid, stored)
-        return copy.deepcopy(stored[fid])
+        return stored[fid]
 
     def add(self, definition: Mapping | None = None, /, **fields) -> dict:
         """Add a new definition (a dict and/or keyword fields); returns it as stored.
@@ -727,12 +716,10 @@ class FigureStore:
 
 
 __all__ = [
-    "AGGREGATE_COLUMNS",
     "BUILTIN_CARDS",
     "CARD_ENTRY_POINT_GROUP",
     "DOCUMENT_PREFIX",
     "MAX_DEFINITION_BYTES",
-    "RECORD_COLUMNS",
     "SCHEMA_VERSION",
     "TRACE_TYPES",
     "DefinitionError",
@@ -740,23 +727,10 @@ __all__ = [
     "FigureNotFoundError",
     "FigureStore",
     "StaleDefinitionError",
-    "TraceInstance",
-    "aggregate_runs",
-    "binding_spec",
-    "build_figure",
     "card_types",
     "check_json",
-    "columns_of",
-    "expand_traces",
-    "fill_trace",
-    "instance_columns",
-    "match_series",
     "merge_patch",
-    "read_kwargs",
-    "select_steps",
     "strip_store_keys",
-    "substitute_text",
-    "tab_of_definition",
     "validate_binding",
     "validate_definition",
 ]
