@@ -1,6 +1,6 @@
 import pytest
 
-from .server import TOKEN, ServerProcess
+from ploteries.testing.remote_server import TOKEN, ServerProcess
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from ploteries import DatabaseWriter
 from ploteries.compat import SummaryWriter
 from ploteries.storage import journal as jn
 from ploteries.storage.remote import RemoteAuthError, RemoteDatabase, RemoteWriter
-
-from .server import ServerProcess, request
+from ploteries.testing.remote_server import ServerProcess, request
 
 
 def unique_db() -> str:

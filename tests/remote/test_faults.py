@@ -13,9 +13,9 @@ import pytest
 
 import ploteries
 from ploteries import DatabaseWriter
+from ploteries.testing.remote_server import REPO, ServerProcess, free_port
 
 from .proxy import DroppingProxy
-from .server import REPO, ServerProcess, free_port
 
 WRITER = Path(__file__).with_name("writer_process.py")
 

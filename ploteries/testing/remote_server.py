@@ -1,4 +1,4 @@
-"""A real ``ploteries serve ROOT --accept-writes`` process on loopback, for tests: start, kill -9, restart."""
+"""A real ``ploteries serve ROOT --accept-writes`` process on loopback, for tests and benchmarks: start, kill -9, restart."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).parents[2]
+REPO = Path(__file__).parents[2]  # the checkout holding this ploteries (put on the servers' PYTHONPATH)
 TOKEN = "test-token-0123456789"
 
 
