@@ -6,7 +6,6 @@ import argparse
 import csv
 import json
 import math
-import re
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import numpy as np
 
 from ploteries.storage import open as open_database
 from ploteries.storage.reader import Database, SeriesInfo
+from ploteries.viz.services.tags import Regex, compile_filter
 
 FORMATS = ("csv", "json", "npz")
 
@@ -36,16 +36,21 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run_export)
 
 
-def compile_pattern(pattern: str, argname: str) -> re.Pattern:
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"{argname} {pattern!r} is not a valid regular expression: {exc}") from None
+def compile_pattern(pattern: str, argname: str) -> Regex | None:
+    """The ``--run``/``--tag`` pattern compiled like the viewer's filters (linear time, case-sensitive)."""
+    regex, error = compile_filter(pattern, ignore_case=False)
+    if error is not None:
+        raise ValueError(f"{argname} {pattern!r} is not a valid regular expression: {error}")
+    return regex
 
 
 def selected_series(db: Database, run: str, tag: str) -> list[SeriesInfo]:
     run_re, tag_re = compile_pattern(run, "--run"), compile_pattern(tag, "--tag")
-    return [i for i in db.series() if run_re.search(i.run) and tag_re.search(i.tag)]
+    return [i for i in db.series() if _found(run_re, i.run) and _found(tag_re, i.tag)]
+
+
+def _found(regex: Regex | None, text: str) -> bool:
+    return regex is None or regex.search(text) is not None
 
 
 def is_scalar_like(info: SeriesInfo) -> bool:

@@ -7,7 +7,6 @@ every event, so the browser never has to be trusted with more than card ids.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from ploteries.figures import strip_store_keys, validate_definition
@@ -15,7 +14,7 @@ from ploteries.figures import strip_store_keys, validate_definition
 from .cards import CardType, card_for_kind
 from .definitions import SeriesIndex, definition_tab, main_series, stored_definitions, tabs_of
 from .library import Library, SeriesRef, Snapshot
-from .services.tags import compile_filter
+from .services.tags import Regex, compile_filter
 from .settings import run_key_from_value
 
 __all__ = ["PAGE_SIZE", "CardModel", "all_definitions", "card_models", "visible_series"]
@@ -89,9 +88,7 @@ def all_definitions(
     return defs
 
 
-def _tag_matches(
-    regex: re.Pattern | None, definition: Mapping, bound: Mapping[str, Sequence[SeriesRef]]
-) -> bool:
+def _tag_matches(regex: Regex | None, definition: Mapping, bound: Mapping[str, Sequence[SeriesRef]]) -> bool:
     if regex is None:
         return True
     texts = [str(definition.get("title") or ""), str(definition.get("id") or "")]

@@ -1,7 +1,8 @@
 """``python -m ploteries.viz ROOT`` / ``ploteries serve ROOT``: serve the viewer on a local port.
 
 The server binds to 127.0.0.1 unless ``--host`` says otherwise; if the port is busy it takes the next free one
-and says so. It starts serving at once; meanwhile a background thread scans the databases and draws the first
+and says so. It serves through waitress (a production WSGI server: bounded worker threads, no debugger).
+It starts serving at once; meanwhile a background thread scans the databases and draws the first
 page (:meth:`~ploteries.viz.app.Viewer.warm`), so that the browser's first request finds the work done.
 """
 
@@ -15,7 +16,9 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["add_arguments", "bind_server", "main", "serve"]
+__all__ = ["ViewerServer", "add_arguments", "bind_server", "main", "serve"]
+
+THREADS = 8  # worker threads of the served viewer; more requests at once wait in the server's queue
 
 EXAMPLES = """examples:
   python -m ploteries.viz runs/
@@ -97,18 +100,76 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     except OSError:
         sock.close()
         raise
-    sock.set_inheritable(True)
     return sock
 
 
-def bind_server(app, host: str, port: int, tries: int = 50):
-    """A threaded WSGI server bound to ``port`` or, if busy, the next free port: ``(server, port)``.
+class ViewerServer:
+    """A waitress WSGI server on a listening socket: :meth:`serve_forever` until :meth:`shutdown`.
+
+    waitress is a production server (bounded worker threads, request size limits, streamed responses that spill
+    to disk past a buffer) in pure Python; this wrapper gives it the ``serve_forever`` / ``shutdown`` /
+    ``server_close`` trio of the standard library's servers, so the viewer can be run in a thread and stopped.
+
+    Parameters
+    ----------
+    app
+        The WSGI application (the Dash app's Flask ``server``).
+    sock
+        A bound, listening socket.
+    threads
+        Worker threads answering requests; further requests wait in waitress's queue.
+    """
+
+    def __init__(self, app, sock: socket.socket, threads: int = THREADS) -> None:
+        from waitress import create_server
+
+        self._socket = sock
+        self._server = create_server(
+            app, sockets=[sock], threads=threads, ident="ploteries", asyncore_use_poll=True
+        )
+        self.port: int = sock.getsockname()[1]
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self._stopped.set()
+
+    def serve_forever(self) -> None:
+        """Answer requests until :meth:`shutdown` is called (from another thread) or Ctrl-C."""
+        from waitress import wasyncore
+
+        self._stopped.clear()
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(self._server.adj.asyncore_loop_timeout, True, self._server._map, count=1)
+        finally:
+            self._close()
+            self._stopped.set()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop :meth:`serve_forever` and wait (up to ``timeout`` seconds) until it has returned."""
+        self._stopping.set()
+        if not self._stopped.is_set():
+            self._server.pull_trigger()  # wakes the poll at once
+            self._stopped.wait(timeout)
+
+    def server_close(self) -> None:
+        """Close the listening socket and the open connections (also done when serving stops)."""
+        self._stopping.set()
+        if self._stopped.is_set():
+            self._close()
+
+    def _close(self) -> None:
+        from waitress import wasyncore
+
+        wasyncore.close_all(self._server._map, ignore_all=True)
+        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        self._socket.close()
+
+
+def bind_server(app, host: str, port: int, tries: int = 50) -> tuple[ViewerServer, int]:
+    """A :class:`ViewerServer` bound to ``port`` or, if busy, the next free port: ``(server, port)``.
 
     ``port=0`` lets the system choose a free port.
     """
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     last: OSError | None = None
     for candidate in range(port, min(port + tries, 65536)) if port else [0]:
         try:
@@ -118,9 +179,8 @@ def bind_server(app, host: str, port: int, tries: int = 50):
                 raise
             last = exc
             continue
-        server = make_server(host, sock.getsockname()[1], app, threaded=True, fd=sock.fileno())
-        server._ploteries_socket = sock  # keep the listening socket alive with the server
-        return server, server.socket.getsockname()[1]
+        server = ViewerServer(app, sock)
+        return server, server.port
     raise OSError(
         errno.EADDRINUSE, f"no free port in {port}..{port + tries - 1} on {host}: {last}; pass --port"
     )

@@ -145,3 +145,27 @@ def test_the_index_page_does_not_wait_for_the_cards(tmp_path, monkeypatch):
     assert calls == []
     assert "auto/scalar/loss" in json.dumps(client.get("/_dash-layout").get_json())
     assert calls == [1]
+
+
+def test_the_viewer_is_served_by_a_production_server_that_stops_on_shutdown(tmp_path):
+    import threading
+
+    from ploteries.viz.app import create_app
+    from ploteries.viz.library import Library
+    from ploteries.viz.server import bind_server
+
+    write_scalars(tmp_path / "db.h5", {"a": {"loss": [1.0]}})
+    server, port = bind_server(create_app(Library([tmp_path])).server, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert response.headers["Server"] == "ploteries"  # waitress, not Werkzeug's development server
+            assert "<title>ploteries</title>" in response.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+    thread.join(10)
+    assert not thread.is_alive()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3)

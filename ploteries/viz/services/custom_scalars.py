@@ -15,12 +15,11 @@ whose bindings are the matched tags, so the viewer's run filters, tag filter and
 from __future__ import annotations
 
 import glob
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..definitions import AUTO_PREFIX
-from .tags import tag_sort_key
+from .tags import compile_filter, tag_sort_key
 
 __all__ = [
     "CARD",
@@ -105,7 +104,10 @@ def merge_layouts(layouts: Iterable[Layout]) -> list[tuple[str, str, list]]:
 
 
 def match_tags(patterns: Sequence[str], tags: Iterable[str]) -> tuple[list[str], list[str]]:
-    """The tags matched (``re.match``) by any of ``patterns``, in natural order, and the invalid patterns' errors.
+    """The tags matched by any of ``patterns``, in natural order, and the invalid patterns' errors.
+
+    A pattern matches at the start of the tag, case-sensitively (``match``), in RE2 syntax
+    (:func:`~.tags.compile_filter`: the layout comes from a file, so it is matched in linear time too).
 
     Examples
     --------
@@ -114,10 +116,9 @@ def match_tags(patterns: Sequence[str], tags: Iterable[str]) -> tuple[list[str],
     """
     regexes, errors = [], []
     for p in patterns:
-        try:
-            regexes.append(re.compile(p))
-        except (re.error, RecursionError, OverflowError) as exc:
-            errors.append(f"invalid regular expression {p!r}: {exc}")
+        regex, error = compile_filter(p, ignore_case=False)
+        regexes += [regex] if regex is not None else []
+        errors += [error] if error is not None else []
     found = {t for t in tags if any(r.match(t) for r in regexes)}
     return sorted(found, key=tag_sort_key), errors
 

@@ -7,10 +7,15 @@ import hashlib
 import math
 import re
 from collections.abc import Iterable
+from typing import Protocol
+
+import re2
 
 __all__ = [
     "DISTINCT",
+    "MAX_FILTER_LENGTH",
     "PALETTE",
+    "Regex",
     "blend",
     "color_distance",
     "compile_filter",
@@ -74,33 +79,84 @@ def group_tags(tags: Iterable[str]) -> dict[str, list[str]]:
     return {tab: sorted(groups[tab], key=tag_sort_key) for tab in sorted(groups, key=tag_sort_key)}
 
 
-def compile_filter(pattern: str | None) -> tuple[re.Pattern[str] | None, str | None]:
-    """Compile a user's filter (case-insensitive, matched with ``search`` as TensorBoard).
+MAX_FILTER_LENGTH = 1000
+"""The longest filter pattern accepted, in characters (a bound on compile time and memory)."""
+FILTER_MEMORY = 2 << 20
+"""Bytes RE2 may use for one compiled filter; a larger program is refused as too large."""
+FILTER_SYNTAX = "https://github.com/google/re2/wiki/Syntax"
+
+
+class Regex(Protocol):
+    """What :func:`compile_filter` gives: ``search`` and ``match`` as :class:`re.Pattern`'s."""
+
+    pattern: str
+
+    def search(self, text: str) -> object | None: ...
+
+    def match(self, text: str) -> object | None: ...
+
+
+def compile_filter(pattern: object, *, ignore_case: bool = True) -> tuple[Regex | None, str | None]:
+    """Compile a user's filter into a regular expression matched in linear time (RE2).
+
+    Every regular expression a user or a client gives the viewer (tag and run filters, custom-scalars chart
+    patterns) goes through here: patterns come from the network, and Python's backtracking :mod:`re` takes
+    exponential time on patterns such as ``(.*.*)*Z``. RE2 matches in time linear in the text whatever the
+    pattern; it lacks backreferences and lookarounds, and those are refused with a message saying so.
 
     Parameters
     ----------
-    pattern : str or None
-        The text typed in the filter box.
+    pattern : object
+        The text typed in the filter box (anything a client sent: non-text is an error, not an exception).
+    ignore_case : bool
+        Match case-insensitively (the viewer's filter boxes, as TensorBoard's).
 
     Returns
     -------
     tuple
-        ``(regex, None)`` on success; ``(None, None)`` for an empty pattern (show everything);
-        ``(None, message)`` for an invalid regular expression. Never raises.
+        ``(regex, None)`` on success (use ``regex.search`` as TensorBoard, or ``regex.match``);
+        ``(None, None)`` for an empty pattern (show everything); ``(None, message)`` for an invalid, unsupported
+        or too long pattern. Never raises.
 
     Examples
     --------
     >>> compile_filter("loss")[0].search("train/LOSS") is not None
     True
+    >>> compile_filter("(.*.*)*Z")[0].search("x" * 100_000) is None  # at once
+    True
     >>> compile_filter("(")[1]
     "invalid regular expression '(': missing ), unterminated subpattern at position 0"
+    >>> print(compile_filter("x(?=y)")[1])  # doctest: +ELLIPSIS
+    regular expression 'x(?=y)' uses syntax that filters do not support (invalid perl operator: (?=); ...
     """
-    if pattern is None or not pattern.strip():
+    if pattern is None or (isinstance(pattern, str) and not pattern.strip()):
         return None, None
+    if not isinstance(pattern, str):
+        return None, f"a filter must be text, got {type(pattern).__name__} {str(pattern)[:50]!r}"
+    if len(pattern) > MAX_FILTER_LENGTH:
+        return None, f"the filter is {len(pattern)} characters long; the limit is {MAX_FILTER_LENGTH}"
+    options = re2.Options()
+    options.case_sensitive = not ignore_case
+    options.max_mem = FILTER_MEMORY
+    options.log_errors = False
     try:
-        return re.compile(pattern, re.IGNORECASE), None
+        return re2.compile(pattern, options), None
+    except UnicodeEncodeError:
+        return None, f"invalid regular expression {pattern!r}: it is not valid Unicode text"
+    except re2.error as exc:
+        reason = (
+            exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        )
+    try:
+        re.compile(pattern)  # compiling only (never matching with it): Python's message is the clearer one
     except (re.error, RecursionError, OverflowError) as exc:
         return None, f"invalid regular expression {pattern!r}: {exc}"
+    if "too large" in str(reason) or "repetition size" in str(reason):
+        return None, f"regular expression {pattern!r} is too large for a filter ({reason}); repeat less"
+    return None, (
+        f"regular expression {pattern!r} uses syntax that filters do not support ({reason}); filters are "
+        f"matched in linear time with RE2 syntax: no backreferences or lookarounds ({FILTER_SYNTAX})"
+    )
 
 
 def _hash(text: str) -> int:
