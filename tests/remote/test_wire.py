@@ -13,9 +13,20 @@ from hypothesis import strategies as st
 
 import ploteries
 from ploteries.storage import journal as jn
+from ploteries.storage.batch import Batch, Chunk, PendingSeries
 from ploteries.storage.reader import RaggedRecords
+from ploteries.storage.recovery import batch_from_frames
 from ploteries.storage.remote.ingest import Ingest, resolve_database
-from ploteries.storage.remote.wire import decode_read, encode_read, info_from_json, info_to_json, parse_url
+from ploteries.storage.remote.wire import (
+    batch_frames,
+    decode_read,
+    decode_results,
+    encode_read,
+    encode_results,
+    info_from_json,
+    info_to_json,
+    parse_url,
+)
 
 DTYPES = st.one_of(
     hnp.scalar_dtypes(),
@@ -140,3 +151,44 @@ def test_docstring_examples(name):
 
     module = importlib.import_module(f"ploteries.storage.remote.{name}")
     assert doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+@given(results=st.lists(st.one_of(st.none(), st.tuples(DTYPES, st.booleans())), max_size=4), data=st.data())
+@settings(max_examples=40, deadline=None)
+def test_several_results_travel_in_one_body(results, data):
+    made = []
+    for spec in results:
+        if spec is None:
+            made.append(None)
+            continue
+        dtype, ragged = spec
+        if ragged:
+            values = [data.draw(hnp.arrays(dtype, n)) for n in (1, 2)]
+            made.append(RaggedRecords(np.array([3, 4]), np.array([0.5, 1.5]), values))
+        else:
+            made.append(data.draw(hnp.arrays(dtype, 3)))
+    back = decode_results(encode_results(made))
+    assert len(back) == len(made)
+    for got, want in zip(back, made):
+        if want is None:
+            assert got is None
+        elif isinstance(want, RaggedRecords):
+            assert got.step.tolist() == [3, 4]
+            assert [(v.dtype, v.tobytes()) for v in got.values] == [
+                (v.dtype, v.tobytes()) for v in want.values
+            ]
+        else:
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+def test_a_batch_travels_as_frames_and_comes_back_equal():
+    ps = PendingSeries("r", "t", "", "tensor", {"unit": "s"}, False)
+    ps.steps, ps.walls, ps.values = [1, 2], [0.5, 0.6], [1.5, 2.5]
+    ps.add_chunk(Chunk(np.array([3]), np.array([0.7]), np.array([[1, 2]], np.int16)))
+    batch = Batch("w1", 42, {5: ps})
+    back = batch_from_frames(jn.iter_frames(batch_frames(batch)), "w1", 0)
+    got = back.series[5]
+    assert (got.run, got.tag, got.meta) == ("r", "t", {"unit": "s"})
+    got.seal_scalars()
+    assert [c.steps.tolist() for c in got.chunks] == [[1, 2], [3]]
+    assert got.chunks[0].values.tolist() == [1.5, 2.5] and got.chunks[1].values.dtype == np.int16

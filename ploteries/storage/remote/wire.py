@@ -17,11 +17,13 @@ from urllib.parse import quote, urlsplit
 
 import numpy as np
 
+from .. import journal as jn
 from ..dtypes import dtype_from_text, dtype_to_text
 from ..reader import RaggedRecords, SeriesInfo
 
 API = "/api/v1"
 WRITER_HEADER = "X-Ploteries-Writer"
+BATCH_HEADER = "X-Ploteries-Batch"  # a whole batch (Backend.commit): the writer's sequence number after it
 LAYOUT_HEADER = "X-Ploteries-Layout"  # "fixed" (.npy) or "ragged" (.npz)
 TOKEN_ENV = "PLOTERIES_TOKEN"
 SCHEMES = ("http", "https")
@@ -145,6 +147,81 @@ def decode_read(layout: str, data: bytes):
     if layout == "fixed":
         return np.load(buf, allow_pickle=False)
     raise ValueError(f"unknown {LAYOUT_HEADER} {layout!r} in a server's answer")
+
+
+def encode_results(results: list) -> bytes:
+    """Several read results (structured arrays, ``RaggedRecords`` or None) as one ``.npz``.
+
+    Entries: ``layout`` (0 none, 1 array, 2 records), then ``<i>`` for an array and ``<i>.step``,
+    ``<i>.wall_time``, ``<i>.<j>`` for records.
+    """
+    arrays = {"layout": np.array([_layout(r) for r in results], np.uint8)}
+    for i, result in enumerate(results):
+        if isinstance(result, RaggedRecords):
+            arrays[f"{i}.step"], arrays[f"{i}.wall_time"] = result.step, result.wall_time
+            arrays.update({f"{i}.{j}": np.asarray(v) for j, v in enumerate(result.values)})
+        elif result is not None:
+            arrays[str(i)] = np.asarray(result)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _layout(result) -> int:
+    return 0 if result is None else 2 if isinstance(result, RaggedRecords) else 1
+
+
+def decode_results(data: bytes) -> list:
+    """Inverse of :func:`encode_results` (never unpickles)."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        files = set(npz.files)
+        out = []
+        for i, layout in enumerate(npz["layout"].tolist()):
+            if layout == 1:
+                out.append(npz[str(i)])
+            elif layout == 2:
+                count = sum(1 for f in files if f.startswith(f"{i}.")) - 2
+                values = [npz[f"{i}.{j}"] for j in range(count)]
+                out.append(RaggedRecords(npz[f"{i}.step"], npz[f"{i}.wall_time"], values))
+            else:
+                out.append(None)
+        return out
+
+
+def batch_frames(batch) -> bytes:
+    """A :class:`~ploteries.storage.batch.Batch` as journal frames numbered from 1 (see ``BATCH_HEADER``)."""
+    frames: list[bytes] = []
+    dtypes: dict[np.dtype, int] = {}
+    for sid, ps in batch.series.items():
+        ps.seal_scalars()
+        decl = {
+            "run": ps.run,
+            "tag": ps.tag,
+            "part": ps.part,
+            "kind": ps.kind,
+            "meta": ps.meta,
+            "ragged": ps.ragged,
+        }
+        frames.append(jn.text_frame(b"D", len(frames) + 1, sid, jn.json_text(decl)))
+        for chunk in ps.chunks:
+            values = np.ascontiguousarray(chunk.values)
+            if values.dtype not in dtypes:
+                dtypes[values.dtype] = len(dtypes)
+                frames.append(
+                    jn.text_frame(b"T", len(frames) + 1, dtypes[values.dtype], dtype_to_text(values.dtype))
+                )
+            frames.append(
+                jn.records_frame(
+                    len(frames) + 1,
+                    sid,
+                    dtypes[values.dtype],
+                    chunk.steps,
+                    chunk.walls,
+                    values,
+                    values.shape[1:],
+                )
+            )
+    return b"".join(frames)
 
 
 def token_from_env(token: str | None = None) -> str | None:
