@@ -7,12 +7,17 @@ Per-call costs: the fastest of several batches, the writers taking turns batch b
 3. close() after 100k scalars (goal: under 1 s)
 4. importing a TensorBoard log of scalars vs loading it with EventAccumulator (size guidance 0)
 
-Run: python bench/bench_compat.py [--scalars 100000] [--import-events 200000]
+With ``--previous REV`` the per-call figures also time git revision REV of ploteries (loaded beside the current
+code, see bench/previous.py) in the same batches.
+
+Run: python bench/bench_compat.py [--scalars 100000] [--import-events 200000] [--previous main]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -42,9 +47,15 @@ def per_call(fns: list, calls: int, repeats: int = 9) -> list[float]:
     return best
 
 
-def bench_calls(root: Path) -> list[tuple[str, float, float, float]]:
+def bench_calls(root: Path, previous=None) -> list[tuple[str, float, float, float, float | None]]:
+    """Rows of (case, ours, torch, goal, previous revision or None): seconds per call."""
     ours, theirs = SummaryWriter(root / "ours"), TorchWriter(str(root / "torch"))
     raw = DatabaseWriter(root / "raw.h5")
+    writers = [ours, theirs, raw]
+    if previous is not None:
+        before = previous.compat.SummaryWriter(root / "previous")
+        raw_before = previous.storage.DatabaseWriter(root / "raw_previous.h5")
+        writers += [before, raw_before]
     zero_d = torch.tensor(0.5)
     values = torch.randn(10_000, generator=torch.Generator().manual_seed(0))
     image = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(1))
@@ -57,13 +68,20 @@ def bench_calls(root: Path) -> list[tuple[str, float, float, float]]:
     rows = []
     for name, make, calls, goal in cases:
         fns = [make(ours), make(theirs)]
+        if previous is not None:
+            fns.append(make(before))
         if name == "add_scalar(float)":
             fns.append(lambda i: raw.append_scalar("r", "loss", 0.5, i))
+            if previous is not None:
+                fns.append(lambda i: raw_before.append_scalar("r", "loss", 0.5, i))
         times = per_call(fns, calls)
-        rows.append((name, times[0], times[1], goal))
-        if len(times) == 3:
-            rows.append(("  storage append_scalar alone", times[2], times[1], 0.0))
-    for w in (ours, theirs, raw):
+        rows.append((name, times[0], times[1], goal, times[2] if previous is not None else None))
+        if name == "add_scalar(float)":
+            alone = times[3] if previous is not None else times[2]
+            rows.append(
+                ("  storage append_scalar alone", alone, times[1], 0.0, times[4] if previous else None)
+            )
+    for w in writers:
         w.close()
     return rows
 
@@ -118,19 +136,29 @@ def main() -> None:
     )
     parser.add_argument("--scalars", type=int, default=100_000, help="scalars before close() (default 100k)")
     parser.add_argument("--import-events", type=int, default=200_000, help="events in the imported log")
+    parser.add_argument("--previous", metavar="REV", help="also time git revision REV (e.g. main) per call")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    previous = None
+    if args.previous:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from previous import load_previous
+
+        previous = load_previous(args.previous)
+        importlib.import_module(previous.__name__ + ".compat")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        print(f"{'per call':28s} {'ploteries':>11s} {'torch':>11s} {'speed-up':>9s}  goal")
-        for name, t_ours, t_torch, goal in bench_calls(root):
+        extra = f" {args.previous[:10]:>11s} {'vs it':>6s}" if previous else ""
+        print(f"{'per call':28s} {'ploteries':>11s} {'torch':>11s} {'speed-up':>9s}{extra}  goal")
+        for name, t_ours, t_torch, goal, t_before in bench_calls(root, previous):
             ratio = t_torch / t_ours
             verdict = (
                 (f">= {goal:g}x: " + ("met" if ratio >= goal else "NOT met"))
                 if goal
                 else "(floor of the above)"
             )
-            print(f"{name:28s} {t_ours * 1e6:9.1f}us {t_torch * 1e6:9.1f}us {ratio:8.1f}x  {verdict}")
+            extra = f" {t_before * 1e6:9.1f}us {t_before / t_ours:5.2f}x" if t_before else ""
+            print(f"{name:28s} {t_ours * 1e6:9.1f}us {t_torch * 1e6:9.1f}us {ratio:8.1f}x{extra}  {verdict}")
         c_ours, c_torch = bench_close(root, args.scalars)
         verdict = "met" if c_ours < 1.0 else "NOT met"
         print(

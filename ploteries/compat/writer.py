@@ -47,6 +47,7 @@ from ploteries.compat.text import encode_text
 from ploteries.compat.video import encode_video
 from ploteries.storage import DatabaseWriter, json_to_array, text_to_array
 from ploteries.storage import open as open_database
+from ploteries.storage.values import check_step, step_range_error
 
 __all__ = ["GRAPH_TAG", "CUSTOM_SCALARS_TAG", "HPARAMS_TAG", "ONNX_GRAPH_TAG", "SummaryWriter"]
 
@@ -211,11 +212,11 @@ class SummaryWriter:
             return [r for r in reader.runs() if r == self.run or r.startswith(prefix)]
 
     def _step(self, global_step: Any, argname: str = "global_step") -> int:
-        """TensorBoard's ``int(step)``, with clear errors; ``None`` gives 0 (or ``use_metadata``'s step)."""
+        """TensorBoard's ``int(step)`` (a 64-bit integer), with clear errors; ``None`` gives 0 (or ``use_metadata``'s step)."""
         if global_step is None:
             return 0 if self._default_step is None else self._default_step
         if isinstance(global_step, numbers.Integral):
-            return int(global_step)
+            return check_step(int(global_step), argname)
         item = getattr(global_step, "item", None)
         if callable(item) and not isinstance(global_step, str):
             try:
@@ -223,7 +224,7 @@ class SummaryWriter:
             except (TypeError, ValueError, RuntimeError):
                 pass
             if isinstance(global_step, numbers.Integral):
-                return int(global_step)
+                return check_step(int(global_step), argname)
         if isinstance(global_step, numbers.Real):
             f = float(global_step)
             if not math.isfinite(f):
@@ -238,7 +239,7 @@ class SummaryWriter:
                     UserWarning,
                     stacklevel=3,
                 )
-            return int(f)
+            return check_step(int(f), argname)
         raise TypeError(
             f"{argname} must be an integer, got {type(global_step).__name__} {global_step!r:.60}; "
             f"pass e.g. {argname}=100"
@@ -318,9 +319,16 @@ class SummaryWriter:
         if type(tag) is not str:
             tag = _check_tag(tag)
         append = self._append_scalar or self._open().append_scalar
-        append(
-            self.run, tag, scalar_value, global_step, self._default_walltime if walltime is None else walltime
-        )
+        try:
+            append(
+                self.run,
+                tag,
+                scalar_value,
+                global_step,
+                self._default_walltime if walltime is None else walltime,
+            )
+        except OverflowError:  # only a step beyond 64 bits overflows; say so in this method's terms
+            raise step_range_error(global_step, "global_step") from None
         if (display_name or summary_description) and tag not in self._scalar_meta:
             meta = {"display_name": str(display_name), "description": str(summary_description)}
             self._open().set_meta(self.run, tag, meta, kind="scalar")

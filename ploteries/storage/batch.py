@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import NotADatabaseError
+from .errors import NotADatabaseError, RecordsDroppedError
 from .format import (
     CHUNK_BYTES,
     Block,
@@ -114,12 +114,14 @@ class Batch:
         self.last_seq = later.last_seq
 
     def reserve_bytes(self) -> int:
-        """A generous bound on the bytes this batch adds to the file (values, indexes, new chunks)."""
+        """A bound on the bytes this batch adds to the file, tight enough that freeing about its size resumes a
+        writer stopped by a full disk: values, steps and wall times (plus a ragged block's offsets and shapes),
+        two partly filled chunks per series, and 1/16 for HDF5's chunk indexes."""
         total = 0
         for ps in self.series.values():
-            total += 24 * ps.rows + 3 * CHUNK_BYTES
-            total += sum(c.values.nbytes for c in ps.chunks) + 8 * len(ps.values)
-        return total + total // 2
+            total += 2 * CHUNK_BYTES + 24 * len(ps.steps)
+            total += sum(c.values.nbytes + (24 + 8 * (c.values.ndim - 1)) * len(c) for c in ps.chunks)
+        return total + total // 16
 
     @property
     def rows(self) -> int:
@@ -216,24 +218,72 @@ _ENVIRONMENT_ERRNOS = {
 def commit(path: Path, batch: Batch, *, fsync: bool = False) -> None:
     """Move ``batch`` into the database in one locked transaction and record the writer's committed seq.
 
-    If HDF5 trips over structures a crashed writer left behind, the file is rebuilt from its committed
-    content (see ``repair.rebuild``) and the transaction is tried once more.
+    If the transaction fails for a reason that is not the machine's (disk full, permissions), the series
+    are tried one by one in transactions that are thrown away, the file is rebuilt from its committed
+    content (HDF5 can trip over structures a crashed writer left behind, see ``repair.rebuild``) and the
+    batch is committed without the series that still fail. Those are dropped and named in a
+    :class:`RecordsDroppedError` raised after the commit: a record the file cannot hold never blocks the
+    others and never makes the commit loop.
     """
     try:
         _commit_once(path, batch, fsync=fsync)
-    except (ValueError, KeyError, RuntimeError, OSError) as exc:
+        return
+    except (ValueError, TypeError, KeyError, RuntimeError, OSError) as exc:
         if isinstance(exc, NotADatabaseError) or getattr(exc, "errno", None) in _ENVIRONMENT_ERRNOS:
             raise
         if isinstance(exc, OSError) and not path.exists():
             raise
-        rebuild(path)
-        _commit_once(path, batch, fsync=fsync)
+        first = exc
+    failing = _failing_series(path, batch)
+    rebuild(path)
+    if failing:
+        failing = _failing_series(path, batch, failing)
+    if not failing:
+        _commit_once(path, batch, fsync=fsync)  # raises again if the whole batch still fails
+        return
+    dropped = []
+    for sid, exc in failing.items():
+        ps = batch.series.pop(sid)
+        dropped.append((ps.run, ps.tag, ps.part, f"{type(exc).__name__}: {exc}"))
+    _commit_once(path, batch, fsync=fsync)
+    names = "; ".join(
+        f"run {run!r} tag {tag!r}{f' part {part!r}' if part else ''} ({why})"
+        for run, tag, part, why in dropped
+    )
+    raise RecordsDroppedError(
+        f"ploteries database {path} cannot hold the records of {names}; they were dropped and everything "
+        "else was committed. Log such values in a form HDF5 can store (fewer dimensions, shorter or fewer "
+        "field names).",
+        dropped,
+    ) from first
 
 
-def _commit_once(path: Path, batch: Batch, *, fsync: bool) -> None:
+class _Abort(Exception):
+    """Thrown inside a trial transaction so that nothing it wrote becomes visible."""
+
+
+def _failing_series(path: Path, batch: Batch, only: dict | None = None) -> dict[int, BaseException]:
+    """The series of ``batch`` (or of ``only``) whose records fail to write, each tried alone and discarded."""
+    failing = {}
+    for sid, ps in batch.series.items():
+        if only is not None and sid not in only:
+            continue
+        trial = Batch(batch.writer, batch.last_seq, {sid: dataclasses.replace(ps, chunks=list(ps.chunks))})
+        try:
+            _commit_once(path, trial, fsync=False, abort=True)
+        except _Abort:
+            continue
+        except (ValueError, TypeError, KeyError, RuntimeError, OSError) as exc:
+            if getattr(exc, "errno", None) in _ENVIRONMENT_ERRNOS:
+                raise
+            failing[sid] = exc
+    return failing
+
+
+def _commit_once(path: Path, batch: Batch, *, fsync: bool, abort: bool = False) -> None:
     with write_transaction(path, fsync=fsync, reserve=batch.reserve_bytes()) as (h5, catalog):
         committed = catalog.writers.get(batch.writer, 0)
-        if batch.last_seq <= committed:
+        if batch.last_seq <= committed and not abort:
             return  # already committed (a replay raced with the live writer); nothing to do
         for ps in batch.series.values():
             if not ps.has_work:
@@ -242,4 +292,6 @@ def _commit_once(path: Path, batch: Batch, *, fsync: bool) -> None:
             group = h5["series"][entry.id]
             for dtype, steps, walls, values in value_groups(ps):
                 _write_group(group, entry, dtype, steps, walls, values)
+        if abort:
+            raise _Abort
         catalog.writers[batch.writer] = batch.last_seq

@@ -29,6 +29,49 @@ def check_storable(dtype: np.dtype, argname: str = "value") -> None:
         )
 
 
+MAX_NDIM = 32  # HDF5's H5S_MAX_RANK: dimensions of a dataset and of an array type
+MAX_TYPE_BYTES = 65535  # an HDF5 object header message (here: the datatype) is at most 64 kiB
+MAX_VALUE_BYTES = 2**32 - 1  # one value is one HDF5 array element (its size is a 32-bit field)
+
+
+def check_hdf5_limits(dtype: np.dtype, shape: tuple, argname: str = "value") -> None:
+    """Raise ``ValueError`` at the call for a value HDF5 cannot hold (so it never reaches a commit).
+
+    The limits: at most 32 dimensions (values and array fields), a datatype description of at most 64 kiB
+    (field names and field counts: about 1,000 fields of short names, or one name of 65,000 characters),
+    and at most 4 GiB per value.
+    """
+    if len(shape) > MAX_NDIM:
+        raise ValueError(
+            f"{argname} has {len(shape)} dimensions (shape {shape}); HDF5 stores at most {MAX_NDIM}. "
+            f"Reshape it first, e.g. {argname}.reshape(-1), or drop unit axes with np.squeeze({argname})."
+        )
+    nbytes = dtype.itemsize * int(np.prod(shape, dtype=np.float64))
+    if nbytes > MAX_VALUE_BYTES:
+        raise ValueError(
+            f"{argname} takes {nbytes:,} bytes; HDF5 stores at most {MAX_VALUE_BYTES:,} bytes per value. "
+            "Split it over several tags or steps."
+        )
+    _check_type_size(dtype, len(shape), argname)
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_type_size(dtype: np.dtype, ndim: int, argname: str) -> None:
+    if not is_native(dtype):
+        return  # stored as opaque bytes: the type description is a few bytes
+    row = np.dtype([("step", "<i8"), ("wall_time", "<f8"), ("value", dtype, (1,) * ndim)])
+    try:
+        size = len(h5py.h5t.py_create(row, logical=True).encode())
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{argname} has dtype {dtype!r}, which HDF5 cannot describe ({exc}).") from None
+    if size > MAX_TYPE_BYTES:
+        fields = f" ({len(dtype.names)} field{'s' * (len(dtype.names) > 1)})" if dtype.names else ""
+        raise ValueError(
+            f"{argname} has a dtype{fields} whose HDF5 description takes {size:,} bytes; HDF5 allows at most "
+            f"{MAX_TYPE_BYTES:,}. Use shorter or fewer field names, e.g. split the record over several tags."
+        )
+
+
 def dtype_to_text(dtype: np.dtype) -> str:
     """The numpy ``descr`` of ``dtype`` as text (what ``.npy`` headers hold)."""
     return repr(np.lib.format.dtype_to_descr(dtype))

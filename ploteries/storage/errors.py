@@ -16,3 +16,18 @@ class NotADatabaseError(PloteriesError, ValueError):
 
 class WriterClosedError(PloteriesError, ValueError):
     """A record was given to a writer after ``close()``."""
+
+
+class RecordsDroppedError(PloteriesError, ValueError):
+    """Records that the database cannot hold were dropped; everything else was committed.
+
+    ``dropped`` lists ``(run, tag, part, reason)`` for each series concerned.
+    """
+
+    def __init__(self, message: str, dropped: list[tuple[str, str, str, str]]):
+        super().__init__(message)
+        self.dropped = dropped
+
+
+class JournalDamageWarning(UserWarning):
+    """Replaying a crashed writer's journal met damaged or unusable frames; what was lost is named."""

@@ -1,9 +1,18 @@
-"""The per-writer journal: CRC-framed records appended with one ``os.write`` each.
+"""The per-writer journal: CRC-framed records written into a memory-mapped, preallocated segment file.
 
-A record is durable against ``kill -9`` as soon as ``os.write`` returns (the bytes are in the kernel's page
-cache). Frames are ``MAGIC u32 | body length u32 | crc32(body) u32 | body``; a torn or corrupt tail is
-detected by the CRC and ignored. Every body starts with its kind (one byte) and a sequence number (u64)
-so that replay can skip what the database already committed.
+A record is durable against ``kill -9`` as soon as its bytes are in the shared mapping: the pages belong to
+the kernel's page cache, not to the process, so no system call is needed per record. The segment's blocks
+are reserved up front (``posix_fallocate``), so a write into the mapping never meets a full disk (which
+would kill the process with ``SIGBUS``); a full disk shows up as a clear ``OSError`` when a segment is
+created instead.
+
+Segment layout: ``b"PLTJ" | version u32`` then frames, then zeros up to the preallocated size.
+Frames are ``MAGIC u32 | body length u32 | crc32(body) u32 | body``. A frame's body is written before its
+head, so a write cut short by ``kill -9`` leaves a zero head: the reader stops there without complaint.
+Any other unreadable span is damage: :func:`scan` skips it by searching for the next frame whose magic
+and CRC check out, and reports it (see :class:`Damage`). Every body starts with its kind (one byte) and a
+sequence number (u64, +1 per frame of a writer) so that replay can skip what the database already
+committed and can tell exactly how many frames a damaged span swallowed.
 
 Bodies:
 - ``D`` declare series: local id u32, JSON {"run", "tag", "part", "kind", "meta", "ragged"}
@@ -11,27 +20,42 @@ Bodies:
 - ``S`` scalar: series u32, step i64, wall_time f64, value f64
 - ``R`` records: series u32, dtype u32, n u32, ndim u8, shape i64 * ndim, steps i64 * n, walls f64 * n, raw values
 - ``M`` series meta: series u32, JSON meta (merged into the stored meta)
+
+Segments written before version 2 have no segment head and were appended with ``os.write``; they are
+still read (a frame running past their end is a torn write).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
+import mmap
 import os
 import struct
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 MAGIC = 0x504C5431  # "PLT1"
+MAGIC_BYTES = struct.pack("<I", MAGIC)
+SEGMENT_MAGIC = b"PLTJ"
+SEGMENT_VERSION = 2
+SEGMENT_HEAD = struct.Struct("<4sI")
+SEGMENT_HEAD_BYTES = SEGMENT_HEAD.pack(SEGMENT_MAGIC, SEGMENT_VERSION)
 SCALAR_TID = -1  # dtype id of scalar frames: float64, shape ()
 FRAME_HEAD = struct.Struct("<III")
 KIND_SEQ = struct.Struct("<cQ")
 SCALAR_BODY = struct.Struct("<cQIqdd")
+SCALAR_FRAME_BYTES = FRAME_HEAD.size + SCALAR_BODY.size
 RECORDS_HEAD = struct.Struct("<cQIIIB")
 ID_HEAD = struct.Struct("<cQI")
+MIN_SEGMENT_BYTES = 1 << 20
+MAX_SEGMENT_BYTES = 64 << 20
+
+
+# ------------------------------------------------------------------------------------------------ encoding
 
 
 def frame(body: bytes) -> bytes:
@@ -39,19 +63,18 @@ def frame(body: bytes) -> bytes:
     return FRAME_HEAD.pack(MAGIC, len(body), zlib.crc32(body)) + body
 
 
-def scalar_frame(seq: int, sid: int, step: int, wall_time: float, value: float) -> bytes:
-    """The frame of one scalar record (the hot path: one ``struct.pack`` and one CRC)."""
-    body = SCALAR_BODY.pack(b"S", seq, sid, step, wall_time, value)
-    return FRAME_HEAD.pack(MAGIC, SCALAR_BODY.size, zlib.crc32(body)) + body
+def scalar_body(seq: int, sid: int, step: int, wall_time: float, value: float) -> bytes:
+    """The body of one scalar record (the hot path: one ``struct.pack``)."""
+    return SCALAR_BODY.pack(b"S", seq, sid, step, wall_time, value)
 
 
-def records_frame(
+def records_body(
     seq: int, sid: int, tid: int, steps: np.ndarray, walls: np.ndarray, values: np.ndarray, shape: tuple
 ) -> bytes:
-    """The frame of ``len(steps)`` records sharing dtype and shape; ``values`` is C-contiguous."""
+    """The body of ``len(steps)`` records sharing dtype and shape; ``values`` is C-contiguous."""
     n = len(steps)
     head = RECORDS_HEAD.pack(b"R", seq, sid, tid, n, len(shape)) + struct.pack(f"<{len(shape)}q", *shape)
-    body = b"".join(
+    return b"".join(
         (
             head,
             np.ascontiguousarray(steps, "<i8").tobytes(),
@@ -59,12 +82,23 @@ def records_frame(
             values.tobytes(),
         )
     )
-    return frame(body)
 
 
-def text_frame(kind: bytes, seq: int, ident: int, text: str) -> bytes:
-    """A declaration or metadata frame carrying UTF-8 text after an id."""
-    return frame(ID_HEAD.pack(kind, seq, ident) + text.encode("utf-8"))
+def records_frame_size(n: int, shape: tuple, nbytes: int) -> int:
+    """Bytes of the frame :func:`records_body` makes for ``n`` records of ``shape`` and ``nbytes`` values."""
+    return FRAME_HEAD.size + RECORDS_HEAD.size + 8 * len(shape) + 16 * n + nbytes
+
+
+def text_body(kind: bytes, seq: int, ident: int, text: str) -> bytes:
+    """The body of a declaration or metadata frame: UTF-8 text after an id."""
+    return ID_HEAD.pack(kind, seq, ident) + text.encode("utf-8")
+
+
+def json_text(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+
+
+# ------------------------------------------------------------------------------------------------ decoding
 
 
 @dataclasses.dataclass
@@ -86,100 +120,206 @@ class Records:
     raw: bytes  # values as bytes; decoded once the dtype is known
 
 
+@dataclasses.dataclass(frozen=True)
+class Damage:
+    """An unreadable span ``[start, stop)`` of a segment, between the frames of sequence numbers
+    ``seq_before`` and ``seq_after`` (None: no readable frame on that side)."""
+
+    start: int
+    stop: int
+    seq_before: int | None
+    seq_after: int | None
+    why: str
+
+    def describe(self) -> str:
+        return f"bytes {self.start}..{self.stop} ({self.why})"
+
+
 def decode_body(body: bytes) -> Declared | Records:
-    """Parse one frame body (already CRC-checked)."""
-    kind, seq = KIND_SEQ.unpack_from(body)
-    if kind == b"S":
-        _, seq, sid, step, wall, value = SCALAR_BODY.unpack(body)
-        return Records(
-            seq,
-            sid,
-            SCALAR_TID,
-            (),
-            np.array([step], "<i8"),
-            np.array([wall], "<f8"),
-            struct.pack("<d", value),
-        )
-    if kind == b"R":
-        _, seq, sid, tid, n, ndim = RECORDS_HEAD.unpack_from(body)
-        pos = RECORDS_HEAD.size
-        shape = struct.unpack_from(f"<{ndim}q", body, pos)
-        pos += 8 * ndim
-        steps = np.frombuffer(body, "<i8", n, pos)
-        pos += 8 * n
-        walls = np.frombuffer(body, "<f8", n, pos)
-        pos += 8 * n
-        return Records(seq, sid, tid, tuple(shape), steps, walls, body[pos:])
-    if kind in (b"D", b"T", b"M"):
-        _, seq, ident = ID_HEAD.unpack_from(body)
-        return Declared(kind.decode(), seq, ident, body[ID_HEAD.size :].decode("utf-8"))
+    """Parse one frame body (already CRC-checked); ``ValueError`` if it is not a well-formed body."""
+    try:
+        kind, seq = KIND_SEQ.unpack_from(body)
+        if kind == b"S":
+            _, seq, sid, step, wall, value = SCALAR_BODY.unpack(body)
+            return Records(
+                seq, sid, SCALAR_TID, (), np.array([step], "<i8"), np.array([wall], "<f8"), body[-8:]
+            )
+        if kind == b"R":
+            _, seq, sid, tid, n, ndim = RECORDS_HEAD.unpack_from(body)
+            pos = RECORDS_HEAD.size
+            shape = struct.unpack_from(f"<{ndim}q", body, pos)
+            pos += 8 * ndim
+            steps = np.frombuffer(body, "<i8", n, pos)
+            pos += 8 * n
+            walls = np.frombuffer(body, "<f8", n, pos)
+            pos += 8 * n
+            return Records(seq, sid, tid, tuple(shape), steps, walls, body[pos:])
+        if kind in (b"D", b"T", b"M"):
+            _, seq, ident = ID_HEAD.unpack_from(body)
+            return Declared(kind.decode(), seq, ident, body[ID_HEAD.size :].decode("utf-8"))
+    except (struct.error, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ValueError(f"malformed journal frame body: {exc}") from None
     raise ValueError(f"unknown journal frame kind {kind!r}")
 
 
-def read_frames(path: Path) -> Iterator[Declared | Records]:
-    """Every intact frame of a journal file, in order; stops at the first torn or corrupt frame."""
-    return iter_frames(Path(path).read_bytes())
+def _frame_at(data: bytes, pos: int) -> tuple[Declared | Records, int] | None:
+    """The intact frame starting at ``pos`` and the position after it, or None."""
+    magic, length, crc = FRAME_HEAD.unpack_from(data, pos)
+    start = pos + FRAME_HEAD.size
+    stop = start + length
+    if magic != MAGIC or stop > len(data):
+        return None
+    body = data[start:stop]
+    if zlib.crc32(body) != crc:
+        return None
+    try:
+        return decode_body(body), stop
+    except ValueError:
+        return None
 
 
-def iter_frames(data: bytes) -> Iterator[Declared | Records]:
-    """Every intact frame of journal bytes, in order; stops at the first torn or corrupt frame."""
-    for start, end in _frame_spans(data):
-        try:
-            yield decode_body(data[start:end])
-        except (ValueError, struct.error, UnicodeDecodeError):
-            return
+def _torn_tail(data: bytes, pos: int, legacy: bool) -> bool:
+    """True when the unreadable bytes from ``pos`` to the end are a write cut short (or unused space)."""
+    head = data[pos : pos + FRAME_HEAD.size]
+    if not head.strip(b"\0"):
+        return True  # unused preallocated space, or a body whose head was never written
+    if legacy:  # os.write appends: a cut-short frame runs past the end of the file
+        if len(head) < FRAME_HEAD.size:
+            return True
+        magic, length, _ = FRAME_HEAD.unpack(head)
+        return magic == MAGIC and pos + FRAME_HEAD.size + length > len(data)
+    return False
 
 
-def intact_length(data: bytes) -> int:
-    """How many leading bytes of ``data`` are whole, CRC-valid frames (a torn or zero-filled tail is not)."""
-    spans = list(_frame_spans(data))
-    return spans[-1][1] if spans else 0
+def scan(data: bytes) -> tuple[list[Declared | Records], list[Damage]]:
+    """Every intact frame of a segment's bytes, in order, and the damaged spans skipped between them.
+
+    Never raises: a span that is not a frame is skipped up to the next position where a frame's magic, CRC
+    and body all check out. The unused tail of a segment and a frame cut short by ``kill -9`` are not damage.
+    """
+    frames: list[Declared | Records] = []
+    damage: list[Damage] = []
+    legacy = not data.startswith(SEGMENT_MAGIC)
+    pos = 0 if legacy else SEGMENT_HEAD.size
+    if legacy and data and not data.strip(b"\0"):
+        return frames, [Damage(0, len(data), None, None, "the segment is zero-filled")]
+    if not legacy and not data.startswith(SEGMENT_HEAD_BYTES):
+        damage.append(Damage(0, pos, None, None, "damaged segment head"))
+    bad_start = None
+    while pos + FRAME_HEAD.size <= len(data):
+        found = _frame_at(data, pos)
+        if found is not None:
+            if bad_start is not None:
+                damage.append(_damage(frames, bad_start, pos, found[0].seq))
+                bad_start = None
+            frames.append(found[0])
+            pos = found[1]
+            continue
+        if bad_start is None:
+            bad_start = pos
+        nxt = data.find(MAGIC_BYTES, pos + 1)
+        if nxt < 0:
+            break
+        pos = nxt
+    if bad_start is None:
+        if pos < len(data) and not _torn_tail(data, pos, legacy):
+            damage.append(_damage(frames, pos, len(data), None))
+    elif not _torn_tail(data, bad_start, legacy):
+        damage.append(_damage(frames, bad_start, len(data), None))
+    return frames, damage
 
 
-def _frame_spans(data: bytes) -> Iterator[tuple[int, int]]:
-    """(start, end) of the body of each intact frame, in order, up to the first torn or corrupt one."""
-    pos, end = 0, len(data)
-    while pos + FRAME_HEAD.size <= end:
-        magic, length, crc = FRAME_HEAD.unpack_from(data, pos)
-        start = pos + FRAME_HEAD.size
-        if magic != MAGIC or start + length > end or zlib.crc32(data[start : start + length]) != crc:
-            return
-        yield start, start + length
-        pos = start + length
+def _damage(frames: list, start: int, stop: int, seq_after: int | None) -> Damage:
+    before = frames[-1].seq if frames else None
+    why = "unreadable frames" if seq_after is not None else "unreadable frames at the end"
+    return Damage(start, stop, before, seq_after, why)
+
+
+# ------------------------------------------------------------------------------------------------ writing
 
 
 class JournalFile:
-    """One journal segment open for appending. ``append`` rolls back a failed or partial write."""
+    """One journal segment open for appending through a shared memory map.
 
-    def __init__(self, path: Path):
+    ``append`` costs a CRC and two memory copies, and no system call; the caller checks that the frame fits
+    (``pos + frame bytes <= capacity``) and otherwise continues in a new segment.
+    """
+
+    def __init__(self, path: Path, capacity: int = MIN_SEGMENT_BYTES):
         self.path = Path(path)
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        self.size = os.fstat(self.fd).st_size
-
-    def append(self, data: bytes) -> None:
+        self.capacity = capacity
+        self.fd = -1
         try:
-            written = os.write(self.fd, data)
-            if written != len(data):
-                raise OSError(28, f"short write ({written} of {len(data)} bytes)")
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+            os.write(self.fd, SEGMENT_HEAD_BYTES)  # first, so that a segment of zeros is known to be damaged
+            _reserve(self.fd, capacity)
+            self.map = mmap.mmap(self.fd, capacity, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
         except OSError as exc:
-            try:
-                os.ftruncate(self.fd, self.size)
-            except OSError:
-                pass
+            self._discard()
             raise OSError(
                 exc.errno,
-                f"could not append to the ploteries journal {self.path}: {exc.strerror or exc}. "
-                "Free disk space (or raise the quota) and call again; records written before are kept.",
+                f"could not create the ploteries journal segment {self.path} ({capacity} bytes): "
+                f"{exc.strerror or exc}. Free disk space (or raise the quota) and call again; records "
+                "written before are kept.",
             ) from exc
-        self.size += written
+        self.pos = SEGMENT_HEAD.size
+
+    def append(self, body: bytes) -> None:
+        """Frame ``body`` into the segment (the body first, then the head that makes it readable)."""
+        pos = self.pos
+        start = pos + 12
+        stop = start + len(body)  # past the capacity, the map refuses the copy (IndexError): callers check
+        mm = self.map
+        mm[start:stop] = body
+        mm[pos:start] = FRAME_HEAD.pack(MAGIC, len(body), zlib.crc32(body))
+        self.pos = stop
 
     def sync(self) -> None:
-        os.fsync(self.fd)
+        """Write the mapped pages to the disk (survives a power cut; ``kill -9`` needs nothing)."""
+        self.map.flush()
 
     def close(self) -> None:
+        """Unmap and give back the unused reserved space; the file stays for replay or deletion."""
+        if self.fd < 0:
+            return
+        self.map.close()
+        try:
+            os.ftruncate(self.fd, self.pos)
+        except OSError:
+            pass  # keeping the zero tail is harmless
+        os.close(self.fd)
+        self.fd = -1
+
+    def _discard(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+
+def _reserve(fd: int, size: int) -> None:
+    """Reserve ``size`` bytes of disk for the file, so that writes into its mapping cannot fail."""
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except OSError as exc:
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+            raise
+        zeros = bytes(MIN_SEGMENT_BYTES)  # a file system without fallocate: write the zeros ourselves
+        for offset in range(SEGMENT_HEAD.size, size, len(zeros)):
+            os.pwrite(fd, zeros[: size - offset], offset)
+
+
+def segment_capacity(need: int, used: int) -> int:
+    """The size of a new segment: a power of two >= twice what the last one used (1 to 64 MiB), and room
+    for a frame of ``need`` bytes (rounded up to a MiB)."""
+    capacity = MIN_SEGMENT_BYTES
+    while capacity < 2 * used and capacity < MAX_SEGMENT_BYTES:
+        capacity *= 2
+    need += SEGMENT_HEAD.size
+    return max(capacity, -(-need // MIN_SEGMENT_BYTES) * MIN_SEGMENT_BYTES)
 
 
 def journal_dir(database: Path) -> Path:
@@ -188,5 +328,13 @@ def journal_dir(database: Path) -> Path:
     return database.with_name(database.name + "-journal")
 
 
-def json_text(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+def check_journal_dir(database: Path) -> Path:
+    """The journal directory of ``database``; a clear ``FileExistsError`` if something else has its name."""
+    jdir = journal_dir(database)
+    if jdir.exists() and not jdir.is_dir():
+        raise FileExistsError(
+            17,
+            f"{jdir} is not a directory, but ploteries keeps the journal of {Path(database).name} in a "
+            "directory of that name; move or delete it.",
+        )
+    return jdir

@@ -10,7 +10,6 @@ import contextlib
 import copy
 import dataclasses
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -28,6 +27,7 @@ from .format import (
 )
 from .journal import journal_dir
 from .recovery import recover_quietly
+from .values import check_database_path
 
 if TYPE_CHECKING:
     from ploteries.figures import FigureStore
@@ -153,7 +153,7 @@ class Database:
     """
 
     def __init__(self, path):
-        self.path = Path(path)
+        self.path = check_database_path(path)
         self._cached: Catalog | None = None
         self._figures = None
         if journal_dir(self.path).is_dir():

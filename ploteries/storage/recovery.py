@@ -8,20 +8,21 @@ Replay is idempotent, so two processes recovering at once cannot duplicate recor
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
-import itertools
 import json
+import math
 import os
 import warnings
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from .batch import Batch, Chunk, PendingSeries, commit
 from .dtypes import dtype_from_text
+from .errors import JournalDamageWarning, RecordsDroppedError
 from .format import read_transaction
-from .journal import SCALAR_TID, Declared, Records, journal_dir, read_frames
+from .journal import SCALAR_TID, Declared, Records, journal_dir, scan
 from .locking import try_lock_exclusive
 
 
@@ -46,54 +47,135 @@ def _segments(jdir: Path, writer_id: str) -> list[Path]:
     return sorted(jdir.glob(f"{writer_id}.*.jnl"))
 
 
-def batch_from_journal(segments: list[Path], writer_id: str, committed: int) -> Batch | None:
-    """Rebuild the uncommitted records of one writer from its journal segments."""
-    return batch_from_frames(
-        itertools.chain.from_iterable(read_frames(s) for s in segments), writer_id, committed
-    )
+@dataclasses.dataclass
+class Replay:
+    """What a dead writer's journal holds beyond what the database committed, and what could not be read."""
+
+    batch: Batch | None
+    losses: list[str] = dataclasses.field(default_factory=list)  # what was lost, in words
+    damaged: set = dataclasses.field(default_factory=set)  # segments to keep aside
 
 
-def batch_from_frames(frames: Iterable[Declared | Records], writer_id: str, committed: int) -> Batch | None:
-    """The records of one writer's journal frames with a sequence number above ``committed``, as a batch.
+class _Replayer:
+    """Turns the frames of one writer's segments into a :class:`Batch`, skipping what cannot be used."""
 
-    Declarations are applied whatever their number (later records refer to them); None when nothing is new.
-    """
-    series: dict[int, PendingSeries] = {}
-    dtypes: dict[int, np.dtype] = {}
-    last_seq = committed
-    for fr in frames:
-        if isinstance(fr, Declared):
-            if fr.kind == "D":
-                d = json.loads(fr.text)
-                ps = series.get(fr.ident)
-                if ps is None:
-                    ps = series[fr.ident] = PendingSeries(
-                        d["run"], d["tag"], d["part"], d["kind"], d["meta"], d["ragged"]
-                    )
-                ps.meta = d["meta"]
-                ps.meta_changed |= fr.seq > committed and bool(d["meta"])
-            elif fr.kind == "T":
-                dtypes[fr.ident] = dtype_from_text(fr.text)
-            elif fr.kind == "M" and fr.seq > committed:
-                series[fr.ident].meta.update(json.loads(fr.text))
-                series[fr.ident].meta_changed = True
-            last_seq = max(last_seq, fr.seq)
-            continue
-        if fr.seq <= committed:
-            continue
-        last_seq = max(last_seq, fr.seq)
-        ps = series[fr.sid]
+    def __init__(self, writer_id: str, committed: int):
+        self.writer_id = writer_id
+        self.committed = committed
+        self.series: dict[int, PendingSeries] = {}
+        self.dtypes: dict[int, np.dtype] = {}
+        self.last_seq = committed
+        self.seen: set[int] = set()
+        self.replay = Replay(None)
+
+    def lose(self, segment: Path, what: str) -> None:
+        self.replay.losses.append(f"{segment.name}: {what}")
+        self.replay.damaged.add(segment)
+
+    def add(self, segment: Path, fr: Declared | Records) -> None:
+        self.seen.add(fr.seq)
+        self.last_seq = max(self.last_seq, fr.seq)
+        try:
+            if isinstance(fr, Declared):
+                self._declared(fr)
+            elif fr.seq > self.committed:
+                self._records(segment, fr)
+        except (ValueError, TypeError, KeyError, SyntaxError) as exc:  # a frame whose content cannot be used
+            self.lose(segment, f"frame {fr.seq} is unusable ({type(exc).__name__}: {exc})")
+
+    def _declared(self, fr: Declared) -> None:
+        if fr.kind == "D":
+            d = json.loads(fr.text)
+            ps = self.series.get(fr.ident)
+            if ps is None:
+                ps = self.series[fr.ident] = PendingSeries(
+                    str(d["run"]),
+                    str(d["tag"]),
+                    str(d["part"]),
+                    str(d["kind"]),
+                    dict(d["meta"]),
+                    bool(d["ragged"]),
+                )
+            ps.meta = dict(d["meta"])
+            ps.meta_changed |= fr.seq > self.committed and bool(d["meta"])
+        elif fr.kind == "T":
+            self.dtypes[fr.ident] = dtype_from_text(fr.text)
+        elif fr.kind == "M" and fr.seq > self.committed:
+            ps = self._series(fr.ident)
+            ps.meta.update(dict(json.loads(fr.text)))
+            ps.meta_changed = True
+
+    def _series(self, sid: int) -> PendingSeries:
+        ps = self.series.get(sid)
+        if ps is None:
+            raise KeyError(f"it names series {sid}, which no readable frame declares")
+        return ps
+
+    def _records(self, segment: Path, fr: Records) -> None:
+        ps = self._series(fr.sid)
         if fr.tid == SCALAR_TID:
             ps.steps += fr.steps.tolist()
             ps.walls += fr.walls.tolist()
             ps.values += np.frombuffer(fr.raw, "<f8").tolist()
-        else:
-            count = len(fr.steps) * int(np.prod(fr.shape, dtype=np.int64))
-            values = np.frombuffer(fr.raw, dtypes[fr.tid], count).reshape((len(fr.steps), *fr.shape))
-            ps.add_chunk(Chunk(fr.steps, fr.walls, values))
-    if last_seq <= committed:
-        return None
-    return Batch(writer_id, last_seq, series)
+            return
+        dtype = self.dtypes.get(fr.tid)
+        if dtype is None:
+            raise KeyError(f"it names dtype {fr.tid}, which no readable frame declares")
+        count = len(fr.steps) * math.prod(fr.shape)
+        if count * dtype.itemsize != len(fr.raw):
+            raise ValueError(f"{len(fr.raw)} bytes of values for {count} values of {dtype}")
+        values = np.frombuffer(fr.raw, dtype, count).reshape((len(fr.steps), *fr.shape))
+        ps.add_chunk(Chunk(fr.steps, fr.walls, values))
+
+    def finish(self) -> Replay:
+        gaps = missing_ranges(sorted(q for q in self.seen if q > self.committed), self.committed)
+        if gaps:
+            count = sum(b - a + 1 for a, b in gaps)
+            where = ", ".join(f"{a}" if a == b else f"{a}..{b}" for a, b in gaps)
+            self.replay.losses.append(
+                f"{count} journal frame(s) (one per call) are missing: sequence numbers {where}"
+            )
+        if self.last_seq > self.committed:
+            self.replay.batch = Batch(self.writer_id, self.last_seq, self.series)
+        return self.replay
+
+
+def missing_ranges(seqs: list[int], committed: int) -> list[tuple[int, int]]:
+    """Inclusive ranges of sequence numbers after ``committed`` absent from the sorted ``seqs``."""
+    gaps, expected = [], committed + 1
+    for q in seqs:
+        if q > expected:
+            gaps.append((expected, q - 1))
+        expected = max(expected, q + 1)
+    return gaps
+
+
+def batch_from_journal(segments: list[Path], writer_id: str, committed: int) -> Replay:
+    """Rebuild the uncommitted records of one writer from its journal segments.
+
+    Damaged spans are skipped (losing only the frames inside them), frames that cannot be used (naming a
+    series or dtype no readable frame declares, unreadable JSON) are skipped, and both are reported in
+    :attr:`Replay.losses` with the segments concerned in :attr:`Replay.damaged`.
+    """
+    replayer = _Replayer(writer_id, committed)
+    scanned = []
+    for segment in segments:
+        frames, damage = scan(segment.read_bytes())
+        for d in damage:
+            replayer.lose(segment, f"{d.describe()} skipped")
+        scanned.append((frames[0].seq if frames else 0, segment, frames))
+    for _, segment, frames in sorted(scanned, key=lambda item: item[0]):  # in writing order
+        for fr in frames:
+            replayer.add(segment, fr)
+    return replayer.finish()
+
+
+def batch_from_frames(frames, writer_id: str, committed: int, source: str = "frames") -> Replay:
+    """:func:`batch_from_journal` for frames already read (a remote writer's delivery); ``source`` names them."""
+    replayer = _Replayer(writer_id, committed)
+    for fr in frames:
+        replayer.add(Path(source), fr)
+    return replayer.finish()
 
 
 def committed_seqs(path: Path) -> dict[str, int]:
@@ -117,19 +199,46 @@ def recover(path: Path) -> int:
         if fd is None:
             continue  # a live writer
         try:
-            segments = _segments(jdir, writer_id)
-            batch = batch_from_journal(segments, writer_id, committed_seqs(path).get(writer_id, 0))
-            if batch is not None:
-                commit(path, batch)
-                recovered += batch.rows
-            for p in [*segments, lock_path]:
-                p.unlink(missing_ok=True)
+            recovered += _replay_writer(path, jdir, writer_id)
+            lock_path.unlink(missing_ok=True)
         finally:
             os.close(fd)
     try:
         jdir.rmdir()
     except OSError:
         pass
+    return recovered
+
+
+def _replay_writer(path: Path, jdir: Path, writer_id: str) -> int:
+    """Commit what a dead writer's segments hold, then remove them (damaged ones are kept aside)."""
+    segments = _segments(jdir, writer_id)
+    replay = batch_from_journal(segments, writer_id, committed_seqs(path).get(writer_id, 0))
+    recovered = 0
+    if replay.batch is not None:
+        try:
+            commit(path, replay.batch)
+        except RecordsDroppedError as exc:
+            replay.losses.append(str(exc))
+        recovered = replay.batch.rows
+    kept = []
+    for segment in segments:
+        if segment in replay.damaged:
+            kept.append(segment.with_name(segment.name + ".damaged"))
+            os.replace(segment, kept[-1])
+        else:
+            segment.unlink(missing_ok=True)
+    if replay.losses:
+        aside = f" The damaged segments are kept as {', '.join(map(str, kept))}." if kept else ""
+        warnings.warn(
+            f"ploteries database {path}: replaying the journal of writer {writer_id} lost records: "
+            + "; ".join(replay.losses)
+            + "."
+            + aside
+            + " Everything else was recovered.",
+            JournalDamageWarning,
+            stacklevel=3,
+        )
     return recovered
 
 

@@ -26,7 +26,14 @@ import flask
 import ploteries
 from ploteries.storage import Database, NotADatabaseError, purge_run
 from ploteries.storage.remote.ingest import Ingest, resolve_database
-from ploteries.storage.remote.wire import API, LAYOUT_HEADER, WRITER_HEADER, encode_read, info_to_json
+from ploteries.storage.remote.wire import (
+    API,
+    BATCH_HEADER,
+    LAYOUT_HEADER,
+    WRITER_HEADER,
+    encode_read,
+    info_to_json,
+)
 
 __all__ = ["DEFAULT_MAX_BODY", "register_remote_api"]
 
@@ -167,8 +174,12 @@ def register_remote_api(
     def commit(db: str):
         body = _body()
         path = _writable(db)
-        committed, rows = ingest.commit(path, flask.request.headers.get(WRITER_HEADER, ""), body)
-        return flask.jsonify(committed=committed, rows=rows)
+        batch = flask.request.headers.get(BATCH_HEADER)
+        batch_seq = None if batch is None else int(batch)
+        committed, rows, applied = ingest.commit(
+            path, flask.request.headers.get(WRITER_HEADER, ""), body, batch_seq
+        )
+        return flask.jsonify(committed=committed, rows=rows, applied=applied)
 
     @api.post("/db/<path:db>/purge")
     def purge(db: str):

@@ -200,6 +200,16 @@ def test_fractional_step_truncated_like_tensorboard(tmp_path):
         (lambda w: w.add_scalar(3, 1.0), TypeError, r"tag must be a str such as 'loss/train', got int"),
         (lambda w: w.add_scalar("a", 1.0, "ten"), TypeError, r"global_step must be an integer, got str"),
         (lambda w: w.add_scalar("a", 1.0, float("nan")), ValueError, r"global_step must be a finite integer"),
+        (
+            lambda w: w.add_scalar("a", 1.0, 2**70),
+            OverflowError,
+            r"global_step 1180591620717411303424 does not",
+        ),
+        (
+            lambda w: w.add_histogram("h", [1.0], 2**70),
+            OverflowError,
+            r"global_step 11805916207174113.* 64-bit",
+        ),
         (lambda w: w.add_scalar("a", 1.0, 1, "now"), TypeError, r"walltime must be seconds since the epoch"),
         (lambda w: w.add_scalars("m", [1.0]), TypeError, r"tag_scalar_dict must be a dict"),
         (

@@ -28,8 +28,10 @@ def commit_path(name: str) -> str:
 def scalar_body(writer_steps: range, sid: int = 0) -> bytes:
     """Journal frames declaring run 'r' tag 'x' then one scalar per step (sequence numbers from 1)."""
     decl = jn.json_text({"run": "r", "tag": "x", "part": "", "kind": "scalar", "meta": {}, "ragged": False})
-    frames = [jn.text_frame(b"D", 1, sid, decl)]
-    frames += [jn.scalar_frame(2 + i, sid, s, 1000.0 + s, float(s)) for i, s in enumerate(writer_steps)]
+    frames = [jn.frame(jn.text_body(b"D", 1, sid, decl))]
+    frames += [
+        jn.frame(jn.scalar_body(2 + i, sid, s, 1000.0 + s, float(s))) for i, s in enumerate(writer_steps)
+    ]
     return b"".join(frames)
 
 
@@ -201,7 +203,7 @@ def test_damaged_or_inconsistent_bodies_write_nothing(server):
     body[-3] ^= 0xFF
     status, answer = server.json("POST", commit_path(name), body=bytes(body), headers=headers)
     assert status == 400 and "damaged" in answer["error"]
-    undeclared = jn.scalar_frame(1, 7, 0, 1.0, 1.0)
+    undeclared = jn.frame(jn.scalar_body(1, 7, 0, 1.0, 1.0))
     status, answer = server.json("POST", commit_path(name), body=undeclared, headers=headers)
     assert status == 400 and "inconsistent" in answer["error"]
     status, answer = server.json(

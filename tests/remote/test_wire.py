@@ -132,14 +132,14 @@ def test_resolved_paths_never_leave_root(tmp_path, relative):
 
 def test_ingest_commits_each_sequence_number_once(tmp_path):
     decl = jn.json_text({"run": "r", "tag": "x", "part": "", "kind": "scalar", "meta": {}, "ragged": False})
-    frames = [jn.text_frame(b"D", 1, 0, decl)] + [
-        jn.scalar_frame(2 + s, 0, s, 0.0, float(s)) for s in range(6)
+    frames = [jn.frame(jn.text_body(b"D", 1, 0, decl))] + [
+        jn.frame(jn.scalar_body(2 + s, 0, s, 0.0, float(s))) for s in range(6)
     ]
     ingest = Ingest()
     path = tmp_path / "a.h5"
-    assert ingest.commit(path, "w", b"".join(frames[:4])) == (4, 3)
-    assert ingest.commit(path, "w", b"".join(frames)) == (7, 3)  # overlapping retry: only the new three
-    assert ingest.commit(path, "w", b"".join([frames[0], *frames[2:5]])) == (7, 0)
+    assert ingest.commit(path, "w", b"".join(frames[:4])) == (4, 3, True)
+    assert ingest.commit(path, "w", b"".join(frames)) == (7, 3, True)  # overlapping retry: only the new three
+    assert ingest.commit(path, "w", b"".join([frames[0], *frames[2:5]])) == (7, 0, False)
     assert ploteries.open(path).read("r", "x")["value"].tolist() == [0, 1, 2, 3, 4, 5]
     assert Path(path).exists()
 
@@ -186,7 +186,7 @@ def test_a_batch_travels_as_frames_and_comes_back_equal():
     ps.steps, ps.walls, ps.values = [1, 2], [0.5, 0.6], [1.5, 2.5]
     ps.add_chunk(Chunk(np.array([3]), np.array([0.7]), np.array([[1, 2]], np.int16)))
     batch = Batch("w1", 42, {5: ps})
-    back = batch_from_frames(jn.iter_frames(batch_frames(batch)), "w1", 0)
+    back = batch_from_frames(jn.scan(batch_frames(batch))[0], "w1", 0).batch
     got = back.series[5]
     assert (got.run, got.tag, got.meta) == ("r", "t", {"unit": "s"})
     got.seal_scalars()

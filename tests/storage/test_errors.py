@@ -13,8 +13,10 @@ import pytest
 
 import ploteries
 from ploteries.storage import DatabaseWriter, NotADatabaseError, WriterClosedError
+from ploteries.storage import batch as batch_module
 from ploteries.storage import journal as journal_module
 from ploteries.storage import writer as writer_module
+from ploteries.storage.errors import RecordsDroppedError
 
 
 @pytest.fixture
@@ -91,33 +93,26 @@ def test_read_only_database_refuses_writers(db_path):
         os.chmod(db_path, 0o644)
 
 
-def test_journal_write_failure_is_raised_at_the_call_and_loses_nothing(writer, db_path, monkeypatch):
-    def disk_full(fd, data):
+def test_journal_segment_failure_is_raised_at_the_call_and_loses_nothing(writer, db_path, monkeypatch):
+    def disk_full(fd, offset, size):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(journal_module.os, "write", disk_full)
-    with pytest.raises(OSError, match="could not append to the ploteries journal .*Free disk space"):
-        writer.append_scalar("r", "loss", 99.0, step=1)
+    monkeypatch.setattr(journal_module.os, "posix_fallocate", disk_full)
+    big = np.arange(300_000.0)  # 2.4 MB: more than the current segment holds, so a new one is needed
+    with pytest.raises(OSError, match="could not create the ploteries journal segment .*Free disk space"):
+        writer.append("r", "x", big, step=1)
+    writer.append_scalar("r", "loss", 2.0, step=2)  # the current segment still takes small records
     monkeypatch.undo()
-    writer.append_scalar("r", "loss", 2.0, step=2)
+    writer.append("r", "x", big, step=3)
+    assert sorted(p.name.split(".")[1] for p in (db_path.parent / "test.h5-journal").glob("*.jnl")) == [
+        "000000",
+        "000001",
+    ], "the segment that could not be made was removed"
     writer.close()
-    got = ploteries.open(db_path).read("r", "loss")
-    assert got["step"].tolist() == [0, 2]  # the failed record was refused, the others are intact
-
-
-def test_partial_journal_write_is_rolled_back(writer, db_path, monkeypatch):
-    real_write = os.write
-
-    def short_write(fd, data):
-        return real_write(fd, data[: len(data) // 2])
-
-    monkeypatch.setattr(journal_module.os, "write", short_write)
-    with pytest.raises(OSError, match="short write"):
-        writer.append("r", "x", np.arange(100.0), step=1)
-    monkeypatch.undo()
-    writer.append("r", "x", np.arange(3.0), step=2)
-    writer.close()
-    assert ploteries.open(db_path).read("r", "x")["step"].tolist() == [2]
+    db = ploteries.open(db_path)
+    assert db.read("r", "loss")["step"].tolist() == [0, 2]
+    assert db.read("r", "x")["step"].tolist() == [3]  # the refused record is not there, the others are
+    assert (db.read("r", "x")["value"][0] == big).all()
 
 
 def test_database_write_failure_surfaces_on_flush_and_is_retried(writer, db_path, monkeypatch):
@@ -168,7 +163,7 @@ def test_tiny_quota_gives_a_clear_oserror_and_keeps_what_was_acknowledged(db_pat
         timeout=120,
     ).stdout.splitlines()
     error = [line for line in out if line.startswith("ERROR")]
-    assert error and ("Free disk space" in error[0] or "free disk space" in error[0]), out[-3:]
+    assert error and any(fix in error[0] for fix in ("ree disk space", "ulimit -f")), out[-3:]
     acknowledged = max(int(line) for line in out if line.isdigit())
     got = ploteries.open(db_path).read("r", "x")  # recovery, without the quota, replays the journal
     assert got["step"].tolist() == list(range(acknowledged + 1))
@@ -256,3 +251,142 @@ def test_bounded_queue_applies_back_pressure(db_path, monkeypatch):
             assert w._pending_rows <= 100
     assert max(sizes) <= 100
     assert len(ploteries.open(db_path).read("r", "loss")) == 1000
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 48 MB tmpfs of its own (needs root); skipped where it cannot be mounted."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def free_bytes(path):
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+def test_after_a_full_disk_is_freed_the_writer_resumes_by_itself_and_loses_nothing(small_disk):
+    db_path = small_disk / "db.h5"
+    writer = DatabaseWriter(db_path, flush_secs=0.05)
+    writer.append_scalar("r", "loss", 1.0, step=0)
+    writer.flush()
+    filler = small_disk / "filler"
+    # leave room for the journal of 8 MB of values, not for the database to take them too
+    filler.write_bytes(bytes(free_bytes(small_disk) - 10 * 2**20))
+    values = np.arange(2**20, dtype=np.float64).reshape(8, -1)  # 8 records of 1 MiB
+    writer.append_many("r", "x", values, steps=range(8))
+    with pytest.raises(OSError, match="free disk space.*kept in the journal"):
+        writer.flush()
+    # free about 1.3x the pending values: the commit needs their size, not twice it
+    with open(filler, "r+b") as f:
+        f.truncate(filler.stat().st_size - int(10.5 * 2**20))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "x" not in ploteries.open(db_path).tags("r"):
+        time.sleep(0.05)  # the writing thread retries on its own every flush_secs
+    writer.close()  # the failure the writer recovered from is not raised again
+    got = ploteries.open(db_path).read("r", "x")
+    assert got["step"].tolist() == list(range(8))
+    np.testing.assert_array_equal(got["value"], values)
+    assert not (small_disk / "db.h5-journal").exists()
+
+
+TOO_BIG_FOR_HDF5 = [
+    pytest.param(
+        np.zeros((1,) * 33), r"value has 33 dimensions .*HDF5 stores at most 32\. Reshape it", id="33-dims"
+    ),
+    pytest.param(
+        np.zeros(1, [("n" * 70_000, "f8")]),
+        r"value has a dtype \(1 field\) whose HDF5 description takes 70,\d{3} bytes; .*at most 65,535\. Use shorter",
+        id="70k-name",
+    ),
+    pytest.param(
+        np.zeros(2, [(f"f{i}", "f8") for i in range(6000)]),
+        r"value has a dtype \(6000 fields\) whose HDF5 description .*Use shorter or fewer field names",
+        id="6000-fields",
+    ),
+]
+
+
+@pytest.mark.parametrize(("value", "match"), TOO_BIG_FOR_HDF5)
+def test_values_hdf5_cannot_hold_are_refused_at_the_call(writer, db_path, value, match):
+    with pytest.raises(ValueError, match=match):
+        writer.append("r", "bad", value, step=1)
+    with pytest.raises(ValueError, match=match.replace("value has", "values has")):
+        writer.append_many("r", "bad", value[np.newaxis], steps=[1])
+    writer.append_scalar("r", "loss", 2.0, step=1)
+    writer.close()
+    db = ploteries.open(db_path)
+    assert db.tags("r") == ["loss"] and db.read("r", "loss")["value"].tolist() == [1.0, 2.0]
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
+
+
+def test_the_largest_values_hdf5_can_hold_are_stored(writer, db_path):
+    wide = np.zeros(1, [("n" * 65_000, "f8")])
+    deep = np.arange(2.0**5).reshape((2,) * 5 + (1,) * 27)
+    writer.append("r", "wide", wide, step=1)
+    writer.append("r", "deep", deep, step=1)
+    writer.close()
+    db = ploteries.open(db_path)
+    assert db.read("r", "wide")["value"].dtype.names == wide.dtype.names
+    np.testing.assert_array_equal(db.read("r", "deep")["value"][0], deep)
+
+
+def test_a_record_the_file_cannot_hold_is_dropped_once_and_blocks_nothing(db_path, monkeypatch):
+    monkeypatch.setattr(writer_module, "check_hdf5_limits", lambda *a: None)  # a limit the call misses
+    rebuilds = []
+    real_rebuild = batch_module.rebuild
+    monkeypatch.setattr(batch_module, "rebuild", lambda path: rebuilds.append(path) or real_rebuild(path))
+    with DatabaseWriter(db_path, flush_secs=60) as w:
+        w.append_scalar("r", "loss", 1.0, step=0)
+        w.append("r", "bad", np.zeros(2, [(f"f{i}", "f8") for i in range(6000)]), step=0)
+        w.append_scalar("r", "loss", 2.0, step=1)
+        with pytest.raises(RecordsDroppedError, match="cannot hold the records of run 'r' tag 'bad'") as info:
+            w.flush()
+        assert [d[:3] for d in info.value.dropped] == [("r", "bad", "")]
+        for step in range(2, 5):
+            w.append_scalar("r", "loss", float(step), step=step)
+            w.flush()  # later commits neither fail nor rebuild again
+        assert len(rebuilds) == 1
+        assert len(list((db_path.parent / "test.h5-journal").glob("*.jnl"))) == 1  # the journal did not grow
+    db = ploteries.open(db_path)
+    assert db.tags("r") == ["loss"] and db.read("r", "loss")["value"].tolist() == [1.0, 2.0, 2.0, 3.0, 4.0]
+    assert db.read("r", "loss")["step"].tolist() == [0, 1, 2, 3, 4]
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
+
+
+@pytest.mark.parametrize(
+    ("step", "error", "match"),
+    [
+        (2**70, OverflowError, r"step 1180591620717411303424 does not fit in a 64-bit integer"),
+        (-(2**63) - 1, OverflowError, r"step -9223372036854775809 does not fit in a 64-bit integer"),
+        (np.uint64(2**64 - 1), OverflowError, r"step 18446744073709551615 does not fit"),
+        (1e30, OverflowError, r"step 1000000000000000019884624838656 does not fit"),
+    ],
+)
+def test_steps_beyond_64_bits_are_refused_with_the_argument_named(writer, step, error, match):
+    with pytest.raises(error, match=match):
+        writer.append_scalar("r", "loss", 1.0, step=step)
+    with pytest.raises(error, match=match):
+        writer.append("r", "x", np.zeros(2), step=step)
+    with pytest.raises(error, match=match.replace("step ", "steps ", 1)):
+        writer.append_many("r", "x", np.zeros((1, 2)), steps=[step])
+    writer.append_scalar("r", "loss", 2.0, step=2**63 - 1)  # the largest step is fine
+
+
+def test_database_paths_that_are_not_regular_files(tmp_path):
+    for opener in (ploteries.open, DatabaseWriter):
+        with pytest.raises(ValueError, match="/dev/null is not a regular file .*pass a file path"):
+            opener("/dev/null")
+        with pytest.raises(IsADirectoryError, match="is a directory; pass a file path .*find_databases"):
+            opener(tmp_path)
+    (tmp_path / "db.h5-journal").write_text("not a directory")
+    with pytest.raises(FileExistsError, match="db.h5-journal is not a directory, .*move or delete it"):
+        DatabaseWriter(tmp_path / "db.h5")
+    assert not (tmp_path / "db.h5").exists()

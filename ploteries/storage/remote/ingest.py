@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..batch import commit
 from ..discovery import DATABASE_SUFFIXES
-from ..journal import intact_length, iter_frames
+from ..journal import scan
 from ..recovery import batch_from_frames, committed_seqs
 from ..values import check_name
 
@@ -87,32 +87,46 @@ class Ingest:
         with self._guard:
             return self._locks.setdefault((str(path), writer_id), threading.Lock())
 
-    def commit(self, path: Path, writer_id: str, body: bytes) -> tuple[int, int]:
+    def commit(
+        self, path: Path, writer_id: str, body: bytes, batch_seq: int | None = None
+    ) -> tuple[int, int, bool]:
         """Commit the records of ``body`` (journal frames) not yet committed for ``writer_id``.
 
-        Returns ``(the writer's last committed sequence number, rows committed now)``; the number
-        acknowledges every frame of ``body``.
-        ``ValueError`` for a damaged body or one naming undeclared series or dtypes: nothing is written.
+        A writer's delivery (``batch_seq`` None) keeps each frame numbered above the writer's committed sequence
+        number. A whole batch (``Backend.commit``: frames numbered from 1, ``batch_seq`` the writer's number after
+        it) is applied entirely or, if that number is committed already, not at all.
+
+        Returns ``(the writer's last committed sequence number, rows committed now, whether anything was
+        applied)``. ``ValueError`` for a damaged body or one naming undeclared series or dtypes: nothing is
+        written.
         """
         check_writer_id(writer_id)
-        if intact_length(body) != len(body):
-            raise ValueError(
-                "the batch is damaged (a frame's length or checksum is wrong); nothing was written"
-            )
+        frames, damage = scan(body)
+        if damage:
+            where = "; ".join(d.describe() for d in damage)
+            raise ValueError(f"the batch is damaged ({where}); nothing was written")
         with self._lock(path, writer_id):
             committed = committed_seqs(path).get(writer_id, 0)
-            try:
-                batch = batch_from_frames(iter_frames(body), writer_id, committed)
-            except (KeyError, ValueError, TypeError) as exc:
-                raise ValueError(f"the batch is inconsistent ({exc!r}); nothing was written") from None
+            if batch_seq is not None and batch_seq <= committed:
+                return committed, 0, False
+            replay = batch_from_frames(
+                frames, writer_id, 0 if batch_seq is not None else committed, "request"
+            )
+            if (
+                replay.damaged
+            ):  # frames it cannot use (a gap in the numbers is a writer's own loss, reported there)
+                raise ValueError(
+                    f"the batch is inconsistent ({'; '.join(replay.losses)}); nothing was written"
+                )
+            batch = replay.batch
             if batch is None:
-                return committed, 0
+                return committed, 0, False
+            if batch_seq is not None:
+                batch.last_seq = batch_seq
             for ps in batch.series.values():
                 check_name(ps.run, "run", allow_empty=True)
                 check_name(ps.tag, "tag")
                 check_name(ps.part, "part", allow_empty=True)
                 check_name(ps.kind, "kind")
-                if not isinstance(ps.meta, dict):
-                    raise ValueError(f"series meta must be a JSON object, got {type(ps.meta).__name__}")
             commit(path, batch)
-            return batch.last_seq, batch.rows
+            return batch.last_seq, batch.rows, True

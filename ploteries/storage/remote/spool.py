@@ -21,13 +21,15 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..journal import intact_length
+from .. import journal as jn
+from ..errors import JournalDamageWarning
 from ..locking import try_lock_exclusive
 from .transport import Client
-from .wire import WRITER_HEADER, Target
+from .wire import WRITER_HEADER, Target, frame_bytes
 
 __all__ = [
     "SPOOL_ENV",
@@ -91,10 +93,34 @@ def segments_of(directory: Path, writer_id: str) -> list[Path]:
     return sorted(directory.glob(f"{writer_id}.*.jnl"))
 
 
-def intact_bytes(segment: Path) -> bytes:
-    """The whole frames of a segment (a torn or zero-filled tail left by a kill is not sent)."""
-    data = segment.read_bytes()
-    return data[: intact_length(data)]
+def segment_frames(segment: Path) -> list[bytes]:
+    """The intact frames of a spool segment, each as bytes ready to send.
+
+    A torn or zero-filled tail (a kill) is not sent; damaged spans are skipped with a warning that names what
+    was lost (``JournalDamageWarning``), as a local replay does.
+    """
+    frames, damage = jn.scan(segment.read_bytes())
+    if damage:
+        warnings.warn(
+            f"spool segment {segment} is damaged: {'; '.join(d.describe() for d in damage)} skipped; the rest is "
+            "sent.",
+            JournalDamageWarning,
+            stacklevel=2,
+        )
+    return [frame_bytes(fr) for fr in frames]
+
+
+def spooled_rows(segments: list[Path]) -> int:
+    """How many records ``segments`` hold (for messages)."""
+    rows = 0
+    for segment in segments:
+        try:
+            rows += sum(
+                len(fr.steps) for fr in jn.scan(segment.read_bytes())[0] if isinstance(fr, jn.Records)
+            )
+        except OSError:
+            continue
+    return rows
 
 
 @contextlib.contextmanager
@@ -128,22 +154,33 @@ class Delivery:
         self.rows = 0
 
     def send(self, segments: list[Path], on_ack: Callable[[list[Path]], None] | None = None) -> None:
-        """Send ``segments`` (all of them, or raise); ``on_ack(group)`` after each acknowledged group."""
-        pending = list(segments)
-        while pending:
-            group, body = [], []
-            size = 0
-            while pending and (not group or size + pending[0].stat().st_size <= self.max_body):
-                data = intact_bytes(pending[0])
-                size += len(data)
+        """Send every frame of ``segments`` (or raise); ``on_ack(done)`` after each acknowledged body with the
+        segments it completed, which are then deleted."""
+        body: list[bytes] = []
+        size = 0
+        done: list[Path] = []  # segments whose last frame is in ``body``
+        for segment in segments:
+            for data in segment_frames(segment):
+                if len(data) > self.max_body:
+                    raise ValueError(
+                        f"a spooled record of {len(data)} bytes in {segment} is over the server's request limit "
+                        f"of {self.max_body} bytes; raise the server's --max-body and run `ploteries push`."
+                    )
+                if size + len(data) > self.max_body:
+                    self._send_body(body, done, on_ack)
+                    body, size, done = [], 0, []
                 body.append(data)
-                group.append(pending.pop(0))
-            if size:
-                self.rows += self.commit(b"".join(body))[1]
-            for segment in group:
-                segment.unlink(missing_ok=True)
-            if on_ack is not None:
-                on_ack(group)
+                size += len(data)
+            done.append(segment)
+        self._send_body(body, done, on_ack)
+
+    def _send_body(self, body: list[bytes], done: list[Path], on_ack) -> None:
+        if body:
+            self.rows += self.commit(b"".join(body))[1]
+        for segment in done:
+            segment.unlink(missing_ok=True)
+        if done and on_ack is not None:
+            on_ack(done)
 
     def commit(self, body: bytes) -> tuple[int, int]:
         """POST one body of frames; ``(acknowledged sequence number, rows committed)``."""

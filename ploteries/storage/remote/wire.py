@@ -188,6 +188,17 @@ def decode_results(data: bytes) -> list:
         return out
 
 
+def frame_bytes(fr: jn.Declared | jn.Records) -> bytes:
+    """A decoded journal frame framed again: the bytes a writer sends for it (inverse of ``jn.scan``)."""
+    if isinstance(fr, jn.Declared):
+        return jn.frame(jn.text_body(fr.kind.encode(), fr.seq, fr.ident, fr.text))
+    if fr.tid == jn.SCALAR_TID:
+        value = np.frombuffer(fr.raw, "<f8")[0]
+        return jn.frame(jn.scalar_body(fr.seq, fr.sid, int(fr.steps[0]), float(fr.walls[0]), float(value)))
+    raw = np.frombuffer(fr.raw, np.uint8)  # values as they are: records_body only needs their bytes
+    return jn.frame(jn.records_body(fr.seq, fr.sid, fr.tid, fr.steps, fr.walls, raw, fr.shape))
+
+
 def batch_frames(batch) -> bytes:
     """A :class:`~ploteries.storage.batch.Batch` as journal frames numbered from 1 (see ``BATCH_HEADER``)."""
     frames: list[bytes] = []
@@ -202,25 +213,18 @@ def batch_frames(batch) -> bytes:
             "meta": ps.meta,
             "ragged": ps.ragged,
         }
-        frames.append(jn.text_frame(b"D", len(frames) + 1, sid, jn.json_text(decl)))
+        frames.append(jn.frame(jn.text_body(b"D", len(frames) + 1, sid, jn.json_text(decl))))
         for chunk in ps.chunks:
             values = np.ascontiguousarray(chunk.values)
             if values.dtype not in dtypes:
                 dtypes[values.dtype] = len(dtypes)
-                frames.append(
-                    jn.text_frame(b"T", len(frames) + 1, dtypes[values.dtype], dtype_to_text(values.dtype))
-                )
-            frames.append(
-                jn.records_frame(
-                    len(frames) + 1,
-                    sid,
-                    dtypes[values.dtype],
-                    chunk.steps,
-                    chunk.walls,
-                    values,
-                    values.shape[1:],
-                )
+                text = dtype_to_text(values.dtype)
+                frames.append(jn.frame(jn.text_body(b"T", len(frames) + 1, dtypes[values.dtype], text)))
+            tid = dtypes[values.dtype]
+            body = jn.records_body(
+                len(frames) + 1, sid, tid, chunk.steps, chunk.walls, values, values.shape[1:]
             )
+            frames.append(jn.frame(body))
     return b"".join(frames)
 
 

@@ -2,7 +2,8 @@
 
 Data flow::
 
-    caller thread ──append──> spool segment (one os.write: durable on kill -9)
+    caller thread ──append──> spool segment (DatabaseWriter's journal: a copy into a shared memory map,
+                              durable on kill -9)
     sending thread ──every flush_secs / full segment / flush() / close()──> seal the segment,
         POST sealed segments to the server, delete what it acknowledged
 
@@ -14,68 +15,37 @@ leaves the rest in the spool for the next writer of that database on this machin
 
 from __future__ import annotations
 
-import atexit
 import os
 import random
 import threading
 import time
 import uuid
 import warnings
-import weakref
 from pathlib import Path
 
-import numpy as np
-
 from .. import journal as jn
-from ..dtypes import dtype_to_text
-from ..errors import WriterClosedError
-from ..recovery import lock_new_writer
-from ..values import (
-    as_steps,
-    as_value_array,
-    as_wall_times,
-    check_name,
-    check_scalar,
-    check_step,
-    check_wall_time,
-)
-from .spool import Delivery, dead_writers, deliver, spool_dir
+from ..values import check_name, check_step
+from ..writer import _LIVE_WRITERS, DatabaseWriter
+from .spool import Delivery, dead_writers, deliver, spool_dir, spooled_rows
 from .transport import Client, RemoteAuthError, RemoteUnavailable
 from .wire import API, TOKEN_ENV, WRITER_HEADER, parse_url, token_from_env
 
 __all__ = ["RemoteWriter"]
 
 DEFAULT_MAX_BODY = 64 * 2**20
-SEGMENT_BYTES = 4 * 2**20  # a spool segment is sealed (and sent) once it holds this much
+PENDING_ROWS = 4096  # the in-memory copies the append methods keep are dropped this often
+PENDING_BYTES = 4 * 2**20
 BACKOFF = (0.05, 2.0)  # first and longest wait between attempts while the server does not answer
 
-_LIVE: weakref.WeakSet = weakref.WeakSet()
 
-
-@atexit.register
-def _close_live_writers() -> None:  # a script that forgets close() still ships what it can
-    for writer in list(_LIVE):
-        try:
-            writer.close()
-        except Exception:  # noqa: BLE001 - best effort at interpreter exit
-            pass
-
-
-class _Series:
-    __slots__ = ("sid", "decl", "segment")
-
-    def __init__(self, sid: int, decl: dict):
-        self.sid = sid
-        self.decl = decl  # run, tag, part, kind, meta, ragged: what a declaration frame carries
-        self.segment = -1  # spool segment in which the series was last declared
-
-
-class RemoteWriter:
+class RemoteWriter(DatabaseWriter):
     """Write records into a database on a ploteries server; every call returns once its record is spooled.
 
     Use it through ``DatabaseWriter("http://HOST:PORT/db.h5")`` or
     ``SummaryWriter(database="http://HOST:PORT/db.h5", run=...)``. The server is ``ploteries serve ROOT
-    --accept-writes`` started with the same ``PLOTERIES_TOKEN``.
+    --accept-writes`` started with the same ``PLOTERIES_TOKEN``. The append methods are
+    :class:`~ploteries.storage.DatabaseWriter`'s (the same journal, here the spool); what differs is where
+    sealed segments go.
 
     Parameters
     ----------
@@ -120,22 +90,14 @@ class RemoteWriter:
                 "to the token the server was started with (or pass token=)."
             )
         self._timeout = float(timeout)
+        self.max_pending_rows = PENDING_ROWS  # records are sent from the spool: memory only holds a few
+        self.max_pending_bytes = PENDING_BYTES
+        self.fsync = False
         self.id = uuid.uuid4().hex[:16]
         self._max_body = self._hello()
-        self._segment_bytes = min(SEGMENT_BYTES, self._max_body // 2)  # a sealed segment fits in one body
-        self._dir = spool_dir(self.target, None if spool is None else Path(spool))
-        self._lock_fd = lock_new_writer(self._dir, self.id)
-
-        self._lock = threading.Lock()  # guards the spool state below
-        self._series: dict[tuple, _Series] = {}
-        self._dtype_ids: dict[np.dtype, int] = {}
-        self._dtype_segment: dict[np.dtype, int] = {}
-        self._seq = 0
-        self._segment_no = 0
-        self._journal = self._open_segment(0)
-        self._sealed: list[tuple[Path, int]] = []  # (segment, last sequence number in it), oldest first
-        self._closed = False
-        self._error: BaseException | None = None
+        self._journal_dir = spool_dir(self.target, None if spool is None else Path(spool))
+        self._start_journal()
+        self._sealed_seq: dict[Path, int] = {}  # sealed segment -> the last sequence number in it
 
         self._sent = threading.Condition()  # signalled after every delivery attempt
         self._acked = 0
@@ -145,7 +107,7 @@ class RemoteWriter:
         self._stop = False
         self._thread = threading.Thread(target=self._run, name=f"ploteries-sender-{self.id}", daemon=True)
         self._thread.start()
-        _LIVE.add(self)
+        _LIVE_WRITERS.add(self)  # closed at exit like local writers
 
     def _hello(self) -> int:
         """Check the token, that the server takes writes and the database path; the server's body limit.
@@ -169,88 +131,6 @@ class RemoteWriter:
             client.close()
 
     # ------------------------------------------------------------------------------------------ public
-
-    def append_scalar(
-        self, run: str, tag: str, value, step=0, wall_time=None, *, kind: str = "scalar", part: str = ""
-    ) -> None:
-        """Append one number (stored as float64). The hot path: a few microseconds."""
-        if self._error is not None:
-            self._raise_error()
-        s = self._series.get((run, tag, part))
-        if s is None:
-            s = self._new_series(run, tag, part, kind, None, False)
-        value = check_scalar(value)
-        step = step if type(step) is int else check_step(step)
-        wall = time.time() if wall_time is None else check_wall_time(wall_time)
-        with self._lock:
-            self._check_open()
-            if s.segment != self._segment_no:
-                self._declare(s)
-            self._seq += 1
-            self._journal.append(jn.scalar_frame(self._seq, s.sid, step, wall, value))
-            if self._journal.size >= self._segment_bytes:
-                self._seal()
-
-    def append(
-        self,
-        run: str,
-        tag: str,
-        value,
-        step=0,
-        wall_time=None,
-        *,
-        kind: str = "tensor",
-        part: str = "",
-        meta: dict | None = None,
-        ragged: bool = False,
-    ) -> None:
-        """Append one record whose value is any non-object numpy array (see ``DatabaseWriter.append``)."""
-        if self._error is not None:
-            self._raise_error()
-        arr = as_value_array(value, "value")
-        step = check_step(step)
-        wall = time.time() if wall_time is None else check_wall_time(wall_time)
-        self._append_records(run, tag, part, kind, meta, ragged, arr[np.newaxis], [step], [wall])
-
-    def append_many(
-        self,
-        run: str,
-        tag: str,
-        values,
-        steps,
-        wall_times=None,
-        *,
-        kind: str = "tensor",
-        part: str = "",
-        meta: dict | None = None,
-        ragged: bool = False,
-    ) -> None:
-        """Append ``len(steps)`` records at once (see ``DatabaseWriter.append_many``)."""
-        if self._error is not None:
-            self._raise_error()
-        arr = as_value_array(values, "values")
-        if arr.ndim == 0:
-            raise ValueError(
-                f"values must have a leading records axis, got a 0-d array {arr!r}; pass e.g. "
-                "np.array([0.5, 0.4]) with steps=[1, 2]."
-            )
-        steps = as_steps(steps, arr.shape[0])
-        walls = as_wall_times(wall_times, arr.shape[0], time.time())
-        self._append_records(run, tag, part, kind, meta, ragged, arr, steps, walls)
-
-    def set_meta(self, run: str, tag: str, meta: dict, *, part: str = "", kind: str = "tensor") -> None:
-        """Merge ``meta`` (JSON-serializable) into the series' metadata."""
-        if not isinstance(meta, dict):
-            raise TypeError(f"meta must be a dict, got {type(meta).__name__}.")
-        text = jn.json_text(meta)
-        s = self._series.get((run, tag, part)) or self._new_series(run, tag, part, kind, None, False)
-        with self._lock:
-            self._check_open()
-            if s.segment != self._segment_no:
-                self._declare(s)
-            self._seq += 1
-            self._journal.append(jn.text_frame(b"M", self._seq, s.sid, text))
-            s.decl["meta"] = {**s.decl["meta"], **meta}
 
     def flush(self) -> None:
         """Send everything appended so far and wait (at most ``close_timeout``) for the acknowledgement.
@@ -304,126 +184,62 @@ class RemoteWriter:
         self._stop = True
         self._wake.set()
         self._thread.join(timeout=max(0.0, deadline - time.monotonic()) + 1.0)
-        _LIVE.discard(self)
+        _LIVE_WRITERS.discard(self)
+        empty = self._journal.pos <= jn.SEGMENT_HEAD.size
         self._journal.close()
-        if self._journal.size == 0:
+        if empty:
             self._journal.path.unlink(missing_ok=True)
         if done:
-            (self._dir / f"{self.id}.lock").unlink(missing_ok=True)
+            (self._journal_dir / f"{self.id}.lock").unlink(missing_ok=True)
         os.close(self._lock_fd)
         error, self._error = self._error, None
         if not done:
-            rows = _spooled_rows([p for p, _ in self._sealed])
+            with self._lock:
+                left = list(self._segment_paths)
             warnings.warn(
-                f"{rows} records for {self.path} were not acknowledged within {timeout:g} s and stay in the "
-                f"spool {self._dir}: the next writer of this database on this machine sends them, or run "
-                "`ploteries push`.",
+                f"{spooled_rows(left)} records for {self.path} were not acknowledged within {timeout:g} s and stay "
+                f"in the spool {self._journal_dir}: the next writer of this database on this machine sends them, "
+                "or run `ploteries push`.",
                 stacklevel=2,
             )
         if error is not None:
             raise error
 
     @property
-    def closed(self) -> bool:
-        return self._closed
-
-    @property
     def spool(self) -> Path:
         """This writer's spool folder."""
-        return self._dir
-
-    def __enter__(self) -> RemoteWriter:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        return self._journal_dir
 
     def __repr__(self) -> str:
         return f"<ploteries RemoteWriter {self.path!r}>"
 
-    # --------------------------------------------------------------------------------- caller helpers
+    # ------------------------------------------------------------------------- the journal as a spool
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise WriterClosedError(
-                f"the writer of {self.path} is closed; create a new writer to append more "
-                "(records written before are kept)."
+    def _prepare(self, s, nbytes: int, dtype=None) -> None:
+        if nbytes > self._max_body // 2:
+            raise ValueError(
+                f"a record of {nbytes} bytes is too large for the server's request limit of {self._max_body} "
+                "bytes; log it in smaller pieces or raise the server's --max-body."
             )
+        super()._prepare(s, nbytes, dtype)
 
-    def _raise_error(self) -> None:
-        error, self._error = self._error, None
-        if error is not None:
-            raise error
-
-    def _new_series(self, run, tag, part, kind, meta, ragged) -> _Series:
-        check_name(run, "run", allow_empty=True)
-        check_name(tag, "tag")
-        check_name(part, "part", allow_empty=True)
-        check_name(kind, "kind")
-        if meta is not None and not isinstance(meta, dict):
-            raise TypeError(f"meta must be a dict, got {type(meta).__name__}.")
-        jn.json_text(meta or {})  # fails early on meta that is not JSON-serializable
-        with self._lock:
-            s = self._series.get((run, tag, part))
-            if s is None:
-                decl = {"run": run, "tag": tag, "part": part, "kind": kind, "meta": dict(meta or {})}
-                s = self._series[(run, tag, part)] = _Series(
-                    len(self._series), {**decl, "ragged": bool(ragged)}
-                )
-            return s
-
-    def _declare(self, s: _Series) -> None:
-        """(Re)declare a series in the current segment (lock held)."""
-        self._seq += 1
-        self._journal.append(jn.text_frame(b"D", self._seq, s.sid, jn.json_text(s.decl)))
-        s.segment = self._segment_no
-
-    def _dtype_id(self, dtype: np.dtype) -> int:
-        """Local id of a dtype, declared in the current segment (lock held)."""
-        tid = self._dtype_ids.setdefault(dtype, len(self._dtype_ids))
-        if self._dtype_segment.get(dtype) != self._segment_no:
-            self._seq += 1
-            self._journal.append(jn.text_frame(b"T", self._seq, tid, dtype_to_text(dtype)))
-            self._dtype_segment[dtype] = self._segment_no
-        return tid
-
-    def _append_records(self, run, tag, part, kind, meta, ragged, arr, steps, walls) -> None:
-        s = self._series.get((run, tag, part))
-        if s is None:
-            s = self._new_series(run, tag, part, kind, meta, ragged)
-        elif meta:
-            self.set_meta(run, tag, meta, part=part)
-        arr = np.ascontiguousarray(arr)
-        st = np.asarray(steps, "<i8")
-        wt = np.asarray(walls, "<f8")
-        with self._lock:
-            self._check_open()
-            if s.segment != self._segment_no:
-                self._declare(s)
-            tid = self._dtype_id(arr.dtype)
-            frame = jn.records_frame(self._seq + 1, s.sid, tid, st, wt, arr, arr.shape[1:])
-            if len(frame) > self._max_body // 2:
-                raise ValueError(
-                    f"value of {arr.nbytes} bytes is too large for the server's request limit of "
-                    f"{self._max_body} bytes; log it in smaller pieces or raise the server's --max-body."
-                )
-            self._seq += 1
-            self._journal.append(frame)
-            if self._journal.size >= self._segment_bytes:
-                self._seal()
-
-    def _open_segment(self, number: int) -> jn.JournalFile:
-        return jn.JournalFile(self._dir / f"{self.id}.{number:06d}.jnl")
+    def _rotate(self, need: int) -> None:
+        seq = self._seq  # the last sequence number of the segment being sealed
+        super()._rotate(need)
+        self._sealed_seq[self._segment_paths[-1]] = seq
+        self._wake.set()
 
     def _seal(self) -> None:
-        """Close the current segment for sending and start the next (lock held); wakes the sender."""
-        if self._journal.size == 0:
-            return
-        self._journal.close()
-        self._sealed.append((self._journal.path, self._seq))
-        self._segment_no += 1
-        self._journal = self._open_segment(self._segment_no)
-        self._wake.set()
+        """Seal the current segment for sending, if it holds anything (lock held)."""
+        if self._journal.pos > jn.SEGMENT_HEAD.size:
+            self._rotate(0)
+
+    def _wait_for_space(self) -> None:
+        """The spool, not memory, holds what is not sent yet: forget the in-memory copies (lock held)."""
+        for s in self._series.values():
+            p = s.pending
+            p.steps, p.walls, p.values, p.chunks = [], [], [], []
+        self._pending_rows = self._pending_bytes = 0
 
     # --------------------------------------------------------------------------------- sending thread
 
@@ -453,7 +269,8 @@ class RemoteWriter:
                 with self._lock:
                     if not self._closed:
                         self._seal()
-                    sealed = list(self._sealed)
+                        self._wait_for_space()
+                    sealed = [(p, self._sealed_seq[p]) for p in self._segment_paths]
                 with self._sent:
                     self._round += 1
                     attempt = self._round
@@ -473,7 +290,9 @@ class RemoteWriter:
 
         def acknowledged(group: list[Path]) -> None:
             with self._lock:
-                self._sealed = [item for item in self._sealed if item[0] not in group]
+                self._segment_paths = [p for p in self._segment_paths if p not in group]
+                for p in group:
+                    self._sealed_seq.pop(p, None)
             with self._sent:
                 self._acked = max(self._acked, last_seq[group[-1]])
                 self._sent.notify_all()
@@ -481,9 +300,9 @@ class RemoteWriter:
         try:
             Delivery(client, self.id, self._max_body).send([p for p, _ in sealed], on_ack=acknowledged)
             if not self._stop:
-                with dead_writers(self._dir, skip=self.id) as dead:
+                with dead_writers(self._journal_dir, skip=self.id) as dead:
                     for writer_id in dead:
-                        deliver(self._dir, writer_id, Delivery(client, writer_id, self._max_body))
+                        deliver(self._journal_dir, writer_id, Delivery(client, writer_id, self._max_body))
             return True
         except RemoteUnavailable:
             return False
@@ -505,13 +324,3 @@ def _positive(value, argname: str, *, zero: bool = False) -> float:
     if not (number >= 0 if zero else number > 0) or number != number:
         raise ValueError(f"{argname} must be {'zero or more' if zero else 'positive'} seconds, got {value!r}")
     return number
-
-
-def _spooled_rows(segments: list[Path]) -> int:
-    rows = 0
-    for segment in segments:
-        try:
-            rows += sum(len(fr.steps) for fr in jn.read_frames(segment) if isinstance(fr, jn.Records))
-        except OSError:
-            continue
-    return rows
