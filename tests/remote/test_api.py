@@ -182,16 +182,16 @@ def test_duplicate_deliveries_commit_each_record_once(server):
     first = scalar_body(range(10))
     assert server.json("POST", commit_path(name), body=first, headers=headers) == (
         200,
-        {"committed": 11, "rows": 10},
+        {"committed": 11, "rows": 10, "applied": True},
     )
     assert server.json("POST", commit_path(name), body=first, headers=headers) == (
         200,
-        {"committed": 11, "rows": 0},
+        {"committed": 11, "rows": 0, "applied": False},
     )
     longer = scalar_body(range(15))  # a retry that also carries newer records: only those are new
     assert server.json("POST", commit_path(name), body=longer, headers=headers) == (
         200,
-        {"committed": 16, "rows": 5},
+        {"committed": 16, "rows": 5, "applied": True},
     )
     assert ploteries.open(server.root / name).read("r", "x")["step"].tolist() == list(range(15))
 

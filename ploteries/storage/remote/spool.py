@@ -93,8 +93,8 @@ def segments_of(directory: Path, writer_id: str) -> list[Path]:
     return sorted(directory.glob(f"{writer_id}.*.jnl"))
 
 
-def segment_frames(segment: Path) -> list[bytes]:
-    """The intact frames of a spool segment, each as bytes ready to send.
+def segment_frames(segment: Path) -> list[tuple[jn.Declared | jn.Records, bytes]]:
+    """The intact frames of a spool segment, each with its bytes ready to send.
 
     A torn or zero-filled tail (a kill) is not sent; damaged spans are skipped with a warning that names what
     was lost (``JournalDamageWarning``), as a local replay does.
@@ -107,7 +107,7 @@ def segment_frames(segment: Path) -> list[bytes]:
             JournalDamageWarning,
             stacklevel=2,
         )
-    return [frame_bytes(fr) for fr in frames]
+    return [(fr, frame_bytes(fr)) for fr in frames]
 
 
 def spooled_rows(segments: list[Path]) -> int:
@@ -155,20 +155,27 @@ class Delivery:
 
     def send(self, segments: list[Path], on_ack: Callable[[list[Path]], None] | None = None) -> None:
         """Send every frame of ``segments`` (or raise); ``on_ack(done)`` after each acknowledged body with the
-        segments it completed, which are then deleted."""
+        segments it completed, which are then deleted.
+
+        A segment split over several bodies repeats its declarations (series, dtypes) at the start of each.
+        """
         body: list[bytes] = []
         size = 0
         done: list[Path] = []  # segments whose last frame is in ``body``
         for segment in segments:
-            for data in segment_frames(segment):
-                if len(data) > self.max_body:
+            declarations: list[bytes] = []
+            for fr, data in segment_frames(segment):
+                if len(data) > self.max_body // 2:
                     raise ValueError(
-                        f"a spooled record of {len(data)} bytes in {segment} is over the server's request limit "
-                        f"of {self.max_body} bytes; raise the server's --max-body and run `ploteries push`."
+                        f"a spooled record of {len(data)} bytes in {segment} is over half the server's request "
+                        f"limit of {self.max_body} bytes; raise the server's --max-body and run `ploteries push`."
                     )
                 if size + len(data) > self.max_body:
                     self._send_body(body, done, on_ack)
-                    body, size, done = [], 0, []
+                    body, done = list(declarations), []
+                    size = sum(map(len, body))
+                if isinstance(fr, jn.Declared) and fr.kind in "DT":
+                    declarations.append(data)
                 body.append(data)
                 size += len(data)
             done.append(segment)
