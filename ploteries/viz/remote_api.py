@@ -1,13 +1,20 @@
 """The server's HTTP API for remote writers and readers, on the viewer's Flask app.
 
-Routes (``<db>`` is a database path inside ROOT, e.g. ``sweep.h5`` or ``proj/sweep.h5``)::
+Routes (``<db>`` is a database path inside ROOT, e.g. ``sweep.h5`` or ``proj/sweep.h5``); each runs one method
+of the database's storage backend (:class:`~ploteries.storage.backend.Backend`), so a remote database behaves
+as a local one (:class:`~ploteries.storage.remote.backend.RemoteBackend` is the other end)::
 
-    GET  /api/v1/info                   {"version", "accept_writes", "max_body"}
-    POST /api/v1/db/<db>/commit         body: journal frames, header X-Ploteries-Writer -> {"committed", "rows"}
-    POST /api/v1/db/<db>/purge?run=&from_step=            -> {"removed"}
-    GET  /api/v1/db/<db>/catalog        {"uid", "generation", "series": [...]}
-    GET  /api/v1/db/<db>/documents      {name: value}
-    GET  /api/v1/db/<db>/read?run=&tag=&part=&start=&stop=&from_row=&to_row=&fields=&exact=   .npy / .npz
+    GET  /api/v1/info                        {"version", "accept_writes", "max_body"}
+    POST /api/v1/db/<db>/commit              journal frames; header X-Ploteries-Writer (and X-Ploteries-Batch
+                                             for a whole batch) -> {"committed", "rows", "applied"}
+    POST /api/v1/db/<db>/create              {}
+    POST /api/v1/db/<db>/purge               {"run", "from_step"} -> {"removed"}
+    POST /api/v1/db/<db>/delete_run          {"run"} -> {"deleted"}
+    POST /api/v1/db/<db>/rename_run          {"old", "new"} -> {}
+    GET  /api/v1/db/<db>/catalog             the catalog (JSON); ETag "<uid>:<generation>", 304 if unchanged
+    GET  /api/v1/db/<db>/documents           {"documents", "version"}
+    POST /api/v1/db/<db>/documents           {"documents", "expect"} -> {"ok"}
+    POST /api/v1/db/<db>/read                {"keys", "start", "stop", "rows", "fields", "exact"} -> .npz
 
 With a token configured every route needs ``Authorization: Bearer <token>`` (401 without it); writes need
 ``--accept-writes`` (403 without it). Paths outside ROOT are refused (403), bodies over ``max_body`` too (413).
@@ -24,16 +31,10 @@ from pathlib import Path
 import flask
 
 import ploteries
-from ploteries.storage import Database, NotADatabaseError, purge_run
+from ploteries.storage import NotADatabaseError
+from ploteries.storage.backend import Backend, open_backend
 from ploteries.storage.remote.ingest import Ingest, resolve_database
-from ploteries.storage.remote.wire import (
-    API,
-    BATCH_HEADER,
-    LAYOUT_HEADER,
-    WRITER_HEADER,
-    encode_read,
-    info_to_json,
-)
+from ploteries.storage.remote.wire import API, BATCH_HEADER, WRITER_HEADER, encode_results
 
 __all__ = ["DEFAULT_MAX_BODY", "register_remote_api"]
 
@@ -47,22 +48,12 @@ class _Refused(Exception):
         self.kind = kind
 
 
-def _int_arg(name: str, default=None):
-    text = flask.request.args.get(name)
-    if text is None or text == "":
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"query parameter {name} must be an integer, got {text[:40]!r}") from None
-
-
 class _Databases:
-    """Readers of the databases below the roots, one per file (each keeps its parsed catalog)."""
+    """Backends of the databases below the roots, one per file (each keeps its parsed catalog)."""
 
     def __init__(self, roots: list[Path]):
         self.roots = roots
-        self._open: dict[Path, Database] = {}
+        self._open: dict[Path, Backend] = {}
         self._lock = threading.Lock()
 
     def find(self, relative: str) -> Path:
@@ -81,15 +72,14 @@ class _Databases:
             raise refusal
         raise FileNotFoundError(2, f"no database {relative!r} below {', '.join(map(str, self.roots))}")
 
-    def reader(self, relative: str) -> Database:
+    def backend(self, relative: str) -> Backend:
+        """The backend of an existing database (kept: it caches the parsed catalog)."""
         path = self.find(relative)
         with self._lock:
-            db = self._open.get(path)
-        if db is None:
-            db = Database(path)
-            with self._lock:
-                self._open[path] = db
-        return db
+            backend = self._open.get(path)
+            if backend is None:
+                backend = self._open[path] = open_backend(path)
+        return backend
 
 
 def register_remote_api(
@@ -170,54 +160,86 @@ def register_remote_api(
     def info():
         return flask.jsonify(version=ploteries.__version__, accept_writes=accept_writes, max_body=max_body)
 
+    def _payload() -> dict:
+        try:
+            data = json.loads(_body() or b"{}")
+        except ValueError:
+            raise ValueError("the request body must be a JSON object") from None
+        if not isinstance(data, dict):
+            raise ValueError("the request body must be a JSON object")
+        return data
+
     @api.post("/db/<path:db>/commit")
     def commit(db: str):
         body = _body()
         path = _writable(db)
         batch = flask.request.headers.get(BATCH_HEADER)
-        batch_seq = None if batch is None else int(batch)
         committed, rows, applied = ingest.commit(
-            path, flask.request.headers.get(WRITER_HEADER, ""), body, batch_seq
+            path,
+            flask.request.headers.get(WRITER_HEADER, ""),
+            body,
+            None if batch is None else int(batch),
+            dry_run=bool(flask.request.args.get("dry_run")),
         )
         return flask.jsonify(committed=committed, rows=rows, applied=applied)
 
+    @api.post("/db/<path:db>/create")
+    def create(db: str):
+        open_backend(_writable(db), create=True).create()
+        return flask.jsonify({})
+
     @api.post("/db/<path:db>/purge")
     def purge(db: str):
-        path = _writable(db)
-        run = flask.request.args.get("run")
-        from_step = _int_arg("from_step")
-        if run is None or from_step is None:
-            raise ValueError("purge needs the query parameters run and from_step")
-        return flask.jsonify(removed=purge_run(path, run, from_step))
+        path, data = _writable(db), _payload()
+        return flask.jsonify(removed=open_backend(path).purge(str(data["run"]), int(data["from_step"])))
+
+    @api.post("/db/<path:db>/delete_run")
+    def delete_run(db: str):
+        path, data = _writable(db), _payload()
+        return flask.jsonify(deleted=open_backend(path).delete_run(str(data["run"])))
+
+    @api.post("/db/<path:db>/rename_run")
+    def rename_run(db: str):
+        path, data = _writable(db), _payload()
+        open_backend(path).rename_run(str(data["old"]), str(data["new"]))
+        return flask.jsonify({})
 
     @api.get("/db/<path:db>/catalog")
     def catalog(db: str):
-        reader = databases.reader(db)
-        return flask.jsonify(
-            uid=reader.uid, generation=reader.generation, series=[info_to_json(i) for i in reader.series()]
-        )
+        current = databases.backend(db).catalog()
+        etag = f"{current.uid}:{current.generation}"
+        if etag in flask.request.if_none_match:
+            return flask.Response(status=304, headers={"ETag": f'"{etag}"'})
+        return flask.Response(current.to_bytes(), mimetype="application/json", headers={"ETag": f'"{etag}"'})
 
     @api.get("/db/<path:db>/documents")
     def documents(db: str):
-        return flask.jsonify(databases.reader(db).documents())
+        docs, version = databases.backend(db).documents()
+        return flask.jsonify(documents=docs, version=version)
 
-    @api.get("/db/<path:db>/read")
+    @api.post("/db/<path:db>/documents")
+    def put_documents(db: str):
+        path, data = _writable(db), _payload()
+        if not isinstance(data.get("documents"), dict):
+            raise ValueError("documents must be a JSON object of name -> value")
+        ok = open_backend(path).put_documents(data["documents"], expect=int(data["expect"]))
+        return flask.jsonify(ok=ok)
+
+    @api.post("/db/<path:db>/read")
     def read(db: str):
-        reader = databases.reader(db)
-        args = flask.request.args
-        key = (args.get("run", ""), args.get("tag", ""), args.get("part", ""))
-        ranges = {
-            "start": _int_arg("start"),
-            "stop": _int_arg("stop"),
-            "from_row": _int_arg("from_row", 0),
-            "to_row": _int_arg("to_row"),
-        }
-        if args.get("exact"):
-            result = reader.read_records(*key, **ranges)
-        else:
-            fields = json.loads(args["fields"]) if args.get("fields") else None
-            result = reader.read(*key, **ranges, fields=fields)
-        layout, data = encode_read(result)
-        return flask.Response(data, mimetype="application/octet-stream", headers={LAYOUT_HEADER: layout})
+        data = _payload()
+        keys = [tuple(str(x) for x in key) for key in data.get("keys", [])]
+        if any(len(key) != 3 for key in keys):
+            raise ValueError("keys must be [run, tag, part] triples")
+        rows = data.get("rows")
+        results = databases.backend(db).read(
+            keys,
+            start=data.get("start"),
+            stop=data.get("stop"),
+            rows=None if rows is None else [(int(a), None if b is None else int(b)) for a, b in rows],
+            fields=data.get("fields"),
+            exact=bool(data.get("exact")),
+        )
+        return flask.Response(encode_results(results), mimetype="application/octet-stream")
 
     server.register_blueprint(api)

@@ -13,6 +13,7 @@ import re
 import threading
 from pathlib import Path
 
+from ..backend import open_backend
 from ..batch import commit
 from ..discovery import DATABASE_SUFFIXES
 from ..journal import scan
@@ -88,7 +89,7 @@ class Ingest:
             return self._locks.setdefault((str(path), writer_id), threading.Lock())
 
     def commit(
-        self, path: Path, writer_id: str, body: bytes, batch_seq: int | None = None
+        self, path: Path, writer_id: str, body: bytes, batch_seq: int | None = None, *, dry_run: bool = False
     ) -> tuple[int, int, bool]:
         """Commit the records of ``body`` (journal frames) not yet committed for ``writer_id``.
 
@@ -105,8 +106,9 @@ class Ingest:
         if damage:
             where = "; ".join(d.describe() for d in damage)
             raise ValueError(f"the batch is damaged ({where}); nothing was written")
+        backend = open_backend(path, create=True)
         with self._lock(path, writer_id):
-            committed = committed_seqs(path).get(writer_id, 0)
+            committed = committed_seqs(backend).get(writer_id, 0)
             if batch_seq is not None and batch_seq <= committed:
                 return committed, 0, False
             replay = batch_from_frames(
@@ -128,5 +130,7 @@ class Ingest:
                 check_name(ps.tag, "tag")
                 check_name(ps.part, "part", allow_empty=True)
                 check_name(ps.kind, "kind")
-            commit(path, batch)
+            if dry_run:
+                return committed, 0, backend.commit(batch, dry_run=True)
+            commit(backend, batch)
             return batch.last_seq, batch.rows, True

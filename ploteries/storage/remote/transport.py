@@ -10,6 +10,7 @@ Errors say what happened and what to do:
 
 from __future__ import annotations
 
+import errno
 import http.client
 import json
 import socket
@@ -66,7 +67,8 @@ class Client:
         body: bytes | None = None,
         headers: dict | None = None,
     ) -> tuple[dict, bytes]:
-        """Send one request; ``(headers, body)`` of a 2xx answer, else the error the status means."""
+        """Send one request; ``(headers, body)`` of a 2xx or 304 answer (``headers[":status"]`` is the status),
+        else the error the status means."""
         if params:
             path = f"{path}?{urlencode({k: v for k, v in params.items() if v is not None})}"
         sent = {"Content-Type": "application/octet-stream", **(headers or {})}
@@ -85,7 +87,7 @@ class Client:
             ) from exc
         if response.will_close:
             self.close()
-        if 200 <= response.status < 300:
+        if 200 <= response.status < 300 or response.status == 304:
             return answer, data
         raise self._error(response.status, data)
 
@@ -106,7 +108,7 @@ class Client:
                 "with. Nothing was written."
             )
         if status == 403:
-            return RemoteAuthError(f"{where} refused: {message}")
+            return RemoteAuthError(errno.EACCES, f"{where} refused: {message}")
         if status == 413:
             return ValueError(
                 f"{where} refused a request body as too large ({message}); raise its --max-body"

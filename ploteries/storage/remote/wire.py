@@ -4,8 +4,8 @@
   ``http://node1:6006/sweep.h5``; the routes of that database are ``/api/v1/db/<path>/<action>``.
 - Writes travel as journal frames (``ploteries.storage.journal``): the same CRC-framed bytes the writer
   spooled, so the server checks them and builds its batch exactly as crash recovery does.
-- Arrays travel as ``.npy`` bytes (any non-object dtype, exact), records of several shapes as ``.npz``
-  (``step``, ``wall_time``, ``v0``, ``v1``, ...); both are loaded with ``allow_pickle=False``.
+- The catalog travels as its own JSON (``Catalog.to_bytes``); read results as one ``.npz`` (any non-object dtype,
+  exact; records of several shapes value by value), loaded with ``allow_pickle=False``.
 """
 
 from __future__ import annotations
@@ -18,26 +18,25 @@ from urllib.parse import quote, urlsplit
 import numpy as np
 
 from .. import journal as jn
-from ..dtypes import dtype_from_text, dtype_to_text
-from ..reader import RaggedRecords, SeriesInfo
+from ..assemble import RaggedRecords
+from ..dtypes import dtype_to_text
 
 API = "/api/v1"
 WRITER_HEADER = "X-Ploteries-Writer"
 BATCH_HEADER = "X-Ploteries-Batch"  # a whole batch (Backend.commit): the writer's sequence number after it
-LAYOUT_HEADER = "X-Ploteries-Layout"  # "fixed" (.npy) or "ragged" (.npz)
 TOKEN_ENV = "PLOTERIES_TOKEN"
 SCHEMES = ("http", "https")
 
 __all__ = [
     "API",
-    "LAYOUT_HEADER",
     "TOKEN_ENV",
     "WRITER_HEADER",
+    "BATCH_HEADER",
     "Target",
-    "decode_read",
-    "encode_read",
-    "info_from_json",
-    "info_to_json",
+    "batch_frames",
+    "decode_results",
+    "encode_results",
+    "frame_bytes",
     "is_url",
     "parse_url",
 ]
@@ -108,45 +107,6 @@ def parse_url(url: str, argname: str = "database") -> Target:
         )
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     return Target(scheme, host, port or (443 if scheme == "https" else 80), database)
-
-
-def info_to_json(info: SeriesInfo) -> dict:
-    """A :class:`SeriesInfo` as JSON-ready values (dtype as numpy ``descr`` text, shape as a list)."""
-    out = dataclasses.asdict(info)
-    out["dtype"] = None if info.dtype is None else dtype_to_text(info.dtype)
-    out["shape"] = None if info.shape is None else list(info.shape)
-    return out
-
-
-def info_from_json(data: dict) -> SeriesInfo:
-    """Inverse of :func:`info_to_json`."""
-    data = dict(data)
-    data["dtype"] = None if data["dtype"] is None else dtype_from_text(data["dtype"])
-    data["shape"] = None if data["shape"] is None else tuple(data["shape"])
-    return SeriesInfo(**data)
-
-
-def encode_read(result) -> tuple[str, bytes]:
-    """``(layout, bytes)`` of what ``Database.read`` returned: an array as .npy, ``RaggedRecords`` as .npz."""
-    buf = io.BytesIO()
-    if isinstance(result, RaggedRecords):
-        values = {f"v{i}": np.asarray(v) for i, v in enumerate(result.values)}
-        np.savez(buf, step=result.step, wall_time=result.wall_time, **values)
-        return "ragged", buf.getvalue()
-    np.save(buf, np.asarray(result), allow_pickle=False)
-    return "fixed", buf.getvalue()
-
-
-def decode_read(layout: str, data: bytes):
-    """Inverse of :func:`encode_read` (never unpickles)."""
-    buf = io.BytesIO(data)
-    if layout == "ragged":
-        with np.load(buf, allow_pickle=False) as npz:
-            count = len(npz.files) - 2
-            return RaggedRecords(npz["step"], npz["wall_time"], [npz[f"v{i}"] for i in range(count)])
-    if layout == "fixed":
-        return np.load(buf, allow_pickle=False)
-    raise ValueError(f"unknown {LAYOUT_HEADER} {layout!r} in a server's answer")
 
 
 def encode_results(results: list) -> bytes:

@@ -26,6 +26,7 @@ from pathlib import Path
 from .. import journal as jn
 from ..values import check_name, check_step
 from ..writer import _LIVE_WRITERS, DatabaseWriter
+from .backend import RemoteBackend
 from .spool import Delivery, dead_writers, deliver, spool_dir, spooled_rows
 from .transport import Client, RemoteAuthError, RemoteUnavailable
 from .wire import API, TOKEN_ENV, WRITER_HEADER, parse_url, token_from_env
@@ -159,11 +160,11 @@ class RemoteWriter(DatabaseWriter):
                 f"cannot purge run {run!r} of {self.path}: the server has not taken the spooled records "
                 f"within close_timeout={self.close_timeout} s; retry when it is reachable."
             )
-        client = Client(self.target, self._token, timeout=self._timeout)
+        backend = RemoteBackend(self.path, token=self._token, timeout=self._timeout)
         try:
-            client.json("POST", self.target.route("purge"), params={"run": run, "from_step": from_step})
+            backend.purge(run, from_step)
         finally:
-            client.close()
+            backend.close()
 
     def close(self, timeout: float | None = None) -> None:
         """Send what is spooled, waiting at most ``timeout`` (default ``close_timeout``) seconds. Idempotent.
