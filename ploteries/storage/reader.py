@@ -77,7 +77,9 @@ class Database:
     """
 
     def __init__(self, path):
-        if not isinstance(path, Backend):
+        from .remote.wire import is_url  # here: the remote backend imports this module
+
+        if not isinstance(path, Backend) and not is_url(path):
             path = check_database_path(path)
         self._backend = open_backend(path)
         self.path = getattr(self._backend, "path", None) or Path(self._backend.location)

@@ -191,17 +191,19 @@ def register_remote_api(
     @api.post("/db/<path:db>/purge")
     def purge(db: str):
         path, data = _writable(db), _payload()
-        return flask.jsonify(removed=open_backend(path).purge(str(data["run"]), int(data["from_step"])))
+        return flask.jsonify(
+            removed=open_backend(path, create=True).purge(str(data["run"]), int(data["from_step"]))
+        )
 
     @api.post("/db/<path:db>/delete_run")
     def delete_run(db: str):
         path, data = _writable(db), _payload()
-        return flask.jsonify(deleted=open_backend(path).delete_run(str(data["run"])))
+        return flask.jsonify(deleted=open_backend(path, create=True).delete_run(str(data["run"])))
 
     @api.post("/db/<path:db>/rename_run")
     def rename_run(db: str):
         path, data = _writable(db), _payload()
-        open_backend(path).rename_run(str(data["old"]), str(data["new"]))
+        open_backend(path, create=True).rename_run(str(data["old"]), str(data["new"]))
         return flask.jsonify({})
 
     @api.get("/db/<path:db>/catalog")
@@ -214,7 +216,10 @@ def register_remote_api(
 
     @api.get("/db/<path:db>/documents")
     def documents(db: str):
-        docs, version = databases.backend(db).documents()
+        try:
+            docs, version = databases.backend(db).documents()
+        except FileNotFoundError:  # a database not created yet has no documents (as a local one)
+            docs, version = {}, 0
         return flask.jsonify(documents=docs, version=version)
 
     @api.post("/db/<path:db>/documents")
@@ -222,7 +227,7 @@ def register_remote_api(
         path, data = _writable(db), _payload()
         if not isinstance(data.get("documents"), dict):
             raise ValueError("documents must be a JSON object of name -> value")
-        ok = open_backend(path).put_documents(data["documents"], expect=int(data["expect"]))
+        ok = open_backend(path, create=True).put_documents(data["documents"], expect=int(data["expect"]))
         return flask.jsonify(ok=ok)
 
     @api.post("/db/<path:db>/read")

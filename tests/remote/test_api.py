@@ -13,7 +13,7 @@ import ploteries
 from ploteries import DatabaseWriter
 from ploteries.compat import SummaryWriter
 from ploteries.storage import journal as jn
-from ploteries.storage.remote import RemoteAuthError, RemoteDatabase, RemoteWriter
+from ploteries.storage.remote import RemoteAuthError, RemoteBackend, RemoteWriter
 from ploteries.testing.remote_server import ServerProcess, request
 
 
@@ -51,7 +51,7 @@ def test_writer_and_reader_round_trip_every_kind_of_value(server, spool):
         w.set_meta("lr=0.1", "loss", {"unit": "nats"})
     local = ploteries.open(server.root / name)
     with ploteries.open(server.url(name)) as remote:
-        assert isinstance(remote, RemoteDatabase)
+        assert isinstance(remote.backend, RemoteBackend)
         assert remote.runs() == local.runs() == ["lr=0.1", "lr=0.2"]
         assert remote.tags("lr=0.1") == ["h", "img", "loss", "rec"]
         loss = remote.read("lr=0.1", "loss", start=100, stop=110)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .. import journal as jn
 from ..errors import JournalDamageWarning
-from ..locking import try_lock_exclusive
+from ..hdf5.locking import try_lock_exclusive
 from .transport import Client
 from .wire import WRITER_HEADER, Target, frame_bytes
 

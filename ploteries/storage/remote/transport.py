@@ -74,19 +74,21 @@ class Client:
         sent = {"Content-Type": "application/octet-stream", **(headers or {})}
         if self.token:
             sent["Authorization"] = f"Bearer {self.token}"
-        try:
-            conn = self._connection()
-            conn.request(method, path, body=body, headers=sent)
-            response = conn.getresponse()
-            data = response.read()
-            answer = {k.lower(): v for k, v in response.getheaders()}
-        except (OSError, http.client.HTTPException) as exc:
-            self.close()
-            raise RemoteUnavailable(
-                f"no answer from the ploteries server at {self.target.base}: {exc}"
-            ) from exc
-        if response.will_close:
-            self.close()
+        with self._lock:
+            try:
+                conn = self._connection()
+                conn.request(method, path, body=body, headers=sent)
+                response = conn.getresponse()
+                data = response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                self._close()
+                raise RemoteUnavailable(
+                    f"no answer from the ploteries server at {self.target.base}: {exc}"
+                ) from exc
+            if response.will_close:
+                self._close()
+        answer = {k.lower(): v for k, v in response.getheaders()}
+        answer[":status"] = response.status
         if 200 <= response.status < 300 or response.status == 304:
             return answer, data
         raise self._error(response.status, data)
