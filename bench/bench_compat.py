@@ -6,6 +6,9 @@ Per-call costs: the fastest of several batches, the writers taking turns batch b
 2. add_histogram of 10k values and add_image of a 3x64x64 float image (goal: 3x faster)
 3. close() after 100k scalars (goal: under 1 s)
 4. importing a TensorBoard log of scalars vs loading it with EventAccumulator (size guidance 0)
+5. ploteries.patch(): torch's SummaryWriter class, patched, against the same class unpatched: add_scalar
+   (the patched class runs ploteries' method: no added cost) and ``file_writer.add_summary`` of a prebuilt
+   scalar Summary (the route of Lightning's and SB3's hparams: decoded instead of written)
 
 With ``--previous REV`` the per-call figures also time git revision REV of ploteries (loaded beside the current
 code, see bench/previous.py) in the same batches.
@@ -24,7 +27,9 @@ from pathlib import Path
 
 import torch
 from torch.utils.tensorboard import SummaryWriter as TorchWriter
+from torch.utils.tensorboard.summary import scalar as scalar_summary
 
+import ploteries
 from ploteries.compat import SummaryWriter
 from ploteries.compat.tb_import import import_logdir
 from ploteries.compat.tfrecord import record_bytes
@@ -82,6 +87,28 @@ def bench_calls(root: Path, previous=None) -> list[tuple[str, float, float, floa
                 ("  storage append_scalar alone", alone, times[1], 0.0, times[4] if previous else None)
             )
     for w in writers:
+        w.close()
+    return rows
+
+
+def bench_patch(root: Path) -> list[tuple[str, float, float]]:
+    """Seconds per call of torch's writer class patched by ploteries.patch() and unpatched (same run)."""
+    theirs = TorchWriter(str(root / "unpatched"))
+    ploteries.patch()
+    try:
+        patched = TorchWriter(str(root / "patched"))  # keeps writing to ploteries after unpatch()
+    finally:
+        ploteries.unpatch()
+    summary = scalar_summary("loss_pb", 0.5)
+    cases = [
+        ("add_scalar(float)", lambda w: lambda i: w.add_scalar("loss", 0.5, i), 5_000),
+        ("file_writer.add_summary", lambda w: lambda i: w.file_writer.add_summary(summary, i), 2_000),
+    ]
+    rows = []
+    for name, make, calls in cases:
+        t_patched, t_torch = per_call([make(patched), make(theirs)], calls)
+        rows.append((name, t_patched, t_torch))
+    for w in (patched, theirs):
         w.close()
     return rows
 
@@ -159,6 +186,9 @@ def main() -> None:
             )
             extra = f" {t_before * 1e6:9.1f}us {t_before / t_ours:5.2f}x" if t_before else ""
             print(f"{name:28s} {t_ours * 1e6:9.1f}us {t_torch * 1e6:9.1f}us {ratio:8.1f}x{extra}  {verdict}")
+        print(f"{'ploteries.patch(), per call':28s} {'patched':>11s} {'torch':>11s} {'speed-up':>9s}")
+        for name, t_patched, t_torch in bench_patch(root):
+            print(f"{name:28s} {t_patched * 1e6:9.1f}us {t_torch * 1e6:9.1f}us {t_torch / t_patched:8.1f}x")
         c_ours, c_torch = bench_close(root, args.scalars)
         verdict = "met" if c_ours < 1.0 else "NOT met"
         print(

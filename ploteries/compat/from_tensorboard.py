@@ -1,7 +1,9 @@
-"""TensorBoard summaries as ploteries records (the inverse of the encoders, for import and parity checks).
+"""TensorBoard summaries as ploteries records (the inverse of the encoders, for import, patch() and parity).
 
 Each function takes what a TensorBoard log holds (a ``Summary.Value`` proto, PNG or WAV bytes, plugin
-content) and returns ``{part: numpy value}`` in the layout of docs/kinds.md. The protos come from the
+content) and returns ``{part: numpy value}`` in the layout of docs/kinds.md. :class:`EventDecoder` applies
+them to whole ``Event``/``Summary`` protos, remembering each tag's plugin; ``ploteries import`` and the
+patched writers of :func:`ploteries.patch` both decode through it. The protos come from the
 ``tensorboard`` package, imported only when a function needs it; :func:`require_tensorboard` gives a clear
 error when it is missing.
 """
@@ -11,22 +13,25 @@ from __future__ import annotations
 import dataclasses
 import io
 import wave
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from ploteries.compat.histogram import encode_histogram_raw
-from ploteries.storage.kinds import CUSTOM_SCALARS_TAG, HPARAMS_TAG
+from ploteries.storage.kinds import CUSTOM_SCALARS_TAG, GRAPH_TAG, HPARAMS_TAG
 from ploteries.storage.schema import json_to_array, text_to_array
 
 __all__ = [
     "Converted",
+    "EventDecoder",
     "audio_parts",
     "convert_value",
     "decode_image",
     "hparams_content",
     "histogram_parts",
     "layout_to_dict",
+    "merge_hparams",
     "require_tensorboard",
     "text_tag",
 ]
@@ -174,6 +179,21 @@ def hparams_content(content: bytes) -> dict[str, Any]:
     return {}
 
 
+def merge_hparams(pieces: Iterable[dict]) -> dict[str, dict]:
+    """Combine what :func:`hparams_content` gave for one session into one ``_hparams_`` record.
+
+    Examples
+    --------
+    >>> merge_hparams([{"metrics": {"acc": None}, "domains": {}}, {"hparams": {"lr": 0.1}}])
+    {'hparams': {'lr': 0.1}, 'metrics': {'acc': None}, 'domains': {}}
+    """
+    record: dict[str, dict] = {"hparams": {}, "metrics": {}, "domains": {}}
+    for piece in pieces:
+        for key, value in piece.items():
+            record[key].update(value)
+    return record
+
+
 def _struct_value(value: Any) -> float | str:
     kind = value.WhichOneof("kind")
     if kind == "string_value":
@@ -245,3 +265,79 @@ def convert_value(value: Any, plugin_name: str, content: bytes = b"") -> Convert
     if array.dtype == object:  # string tensors of other plugins
         return None
     return Converted(tag, "tensor", {"": array})
+
+
+class EventDecoder:
+    """Turns TensorBoard ``Event`` and ``Summary`` protos into ploteries records, tag by tag.
+
+    The first value of a tag carries its plugin metadata; the decoder remembers it for the tag's later
+    values, as TensorBoard's reader does. Subclasses say where records go by implementing the ``on_*``
+    hooks: ``on_scalar`` (plain scalars, the hot path), ``on_record`` (any other :class:`Converted`),
+    ``on_hparams`` (one piece of an hparams session, see :func:`hparams_content`) and ``on_purge``
+    (``SessionLog.START``: drop the records at and after a step).
+    """
+
+    def __init__(self) -> None:
+        self.start = require_tensorboard().SessionLog.START
+        self.plugins: dict[str, tuple[str, bytes]] = {}
+        self.plain: set[str] = set()  # tags of plain scalars (simple_value, no plugin)
+
+    def event(self, event: Any, step: int | None = None, wall: float | None = None) -> None:
+        """Decode one ``Event``; ``step`` and ``wall`` override the event's own."""
+        step = event.step if step is None else step
+        wall = event.wall_time if wall is None else wall
+        if event.HasField("summary"):
+            self.summary(event.summary, step, wall)
+        elif event.HasField("session_log"):
+            if event.session_log.status == self.start:
+                self.on_purge(step)
+        elif event.HasField("graph_def"):
+            self.graph(event.graph_def, step, wall)
+
+    def summary(self, summary: Any, step: int, wall: float) -> None:
+        """Decode every value of one ``Summary`` logged at ``step`` and ``wall``."""
+        plain = self.plain
+        for value in summary.value:
+            if value.tag in plain and value.HasField("simple_value"):
+                self.on_scalar(value.tag, step, wall, value.simple_value)
+            else:
+                self._value(value, step, wall)
+
+    def graph(self, graph_def: bytes, step: int, wall: float) -> None:
+        """Decode a serialized ``GraphDef`` (tag ``_graph_``)."""
+        from tensorboard.compat.proto import graph_pb2
+
+        from ploteries.compat.graph import graph_to_dict
+
+        graph = graph_to_dict(graph_pb2.GraphDef.FromString(graph_def))
+        self.on_record(Converted(GRAPH_TAG, "graph", {"": json_to_array(graph)}), step, wall)
+
+    def _value(self, value: Any, step: int, wall: float) -> None:
+        tag = value.tag
+        if value.HasField("metadata") and tag not in self.plugins:
+            plugin = value.metadata.plugin_data
+            self.plugins[tag] = (plugin.plugin_name, plugin.content)
+        if value.WhichOneof("value") == "simple_value" and tag not in self.plugins:
+            self.plain.add(tag)
+            self.on_scalar(tag, step, wall, value.simple_value)
+            return
+        name, content = self.plugins.get(tag, ("", b""))
+        item = convert_value(value, name, content)
+        if item is None:
+            return
+        if item.kind == "hparams":
+            self.on_hparams(item.meta or {}, step, wall)
+        else:
+            self.on_record(item, step, wall)
+
+    def on_scalar(self, tag: str, step: int, wall: float, value: float) -> None:
+        raise NotImplementedError
+
+    def on_record(self, item: Converted, step: int, wall: float) -> None:
+        raise NotImplementedError
+
+    def on_hparams(self, piece: dict, step: int, wall: float) -> None:
+        raise NotImplementedError
+
+    def on_purge(self, step: int) -> None:
+        raise NotImplementedError

@@ -8,7 +8,8 @@ The rule, matching what ``tensorboard --logdir <parent of log_dir>`` shows:
 - ``database=`` puts the run into that file (many runs in one file); ``run=`` names the run. Without
   ``log_dir``, ``get_logdir()`` is the database's directory. A URL ``http://HOST:PORT/db.h5`` writes through a
   ploteries server; ``get_logdir()`` is then ``log_dir`` if given, else the URL.
-- ``add_scalars(main_tag, {key: v})`` writes run ``<run>/<main_tag with '/' -> '_'>_<key>`` (torch's sub-folder),
+- ``add_scalars(main_tag, {key: v})`` writes run ``<run>/<main_tag with '/' -> '_'>_<key>`` (torch's sub-folder;
+  tensorboardX's writer, when :func:`ploteries.patch` routes it here, keeps its own ``<run>/<main_tag>/<key>``),
   ``add_hparams`` writes run ``<run>/<run_name or str(time.time())>``.
 """
 
@@ -30,6 +31,7 @@ __all__ = [
     "resolve_location",
     "run_name_of",
     "scalars_run",
+    "tbx_scalars_run",
 ]
 
 DATABASE_NAME = "ploteries.h5"
@@ -133,6 +135,17 @@ def scalars_run(run: str, main_tag: str, key: str) -> str:
     'exp1/loss_all_train'
     """
     return f"{run}/{main_tag.replace('/', '_')}_{key}"
+
+
+def tbx_scalars_run(run: str, main_tag: str, key: str) -> str:
+    """tensorboardX's sub-run of ``add_scalars``: ``<run>/<main_tag>/<key>`` (its folder ``logdir/main_tag/key``).
+
+    Examples
+    --------
+    >>> tbx_scalars_run("exp1", "loss/all", "train")
+    'exp1/loss/all/train'
+    """
+    return f"{run}/{main_tag}/{key}"
 
 
 def hparams_run(run: str, run_name: str) -> str:

@@ -17,14 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ploteries.compat.from_tensorboard import convert_value, require_tensorboard
+from ploteries.compat.from_tensorboard import (
+    Converted,
+    EventDecoder,
+    merge_hparams,
+    require_tensorboard,
+)
 from ploteries.compat.runs import run_name_of
 from ploteries.compat.tfrecord import RecordReport, iter_records
 from ploteries.storage import DatabaseWriter, json_to_array
 from ploteries.storage import open as open_database
-from ploteries.storage.kinds import GRAPH_TAG, HPARAMS_TAG, KINDS
+from ploteries.storage.kinds import HPARAMS_TAG, KINDS
 
-__all__ = ["ImportReport", "event_runs", "import_logdir"]
+__all__ = ["ImportReport", "RunEvents", "event_runs", "import_logdir"]
 
 
 @dataclasses.dataclass
@@ -73,17 +78,17 @@ class _Series:
             self.values = [self.values[i] for i in keep]
 
 
-class _Run:
+class RunEvents(EventDecoder):
     """Records of one run gathered in memory, in TensorBoard's reading order, then written at once."""
 
     def __init__(self, event_pb2):
+        super().__init__()
         self.parse = event_pb2.Event.FromString
-        self.start = event_pb2.SessionLog.START
         self.series: dict[tuple[str, str], _Series] = {}
-        self.scalars: dict[str, _Series] = {}  # tags of plain (simple_value, no plugin) scalars
-        self.plugins: dict[str, tuple[str, bytes]] = {}
+        self.scalars: dict[str, _Series] = {}  # the series of plain scalars, by tag
         self.hparams: list = []
         self.records = 0
+        self.purged: int | None = None  # the lowest step of a SessionLog.START since the last clear()
 
     def add(self, tag: str, part: str, kind: str, step: int, wall: float, value, meta=None) -> None:
         s = self.series.get((tag, part))
@@ -96,49 +101,32 @@ class _Run:
             s.meta.update(meta)
         self.records += 1
 
-    def event(self, data) -> None:
-        event = self.parse(data)
-        step, wall = event.step, event.wall_time
-        if event.HasField("summary"):
-            scalars = self.scalars
-            for value in event.summary.value:
-                s = scalars.get(value.tag)
-                if s is not None and value.HasField("simple_value"):  # the hot path: a known plain scalar
-                    s.steps.append(step)
-                    s.walls.append(wall)
-                    s.values.append(value.simple_value)
-                    self.records += 1
-                else:
-                    self._value(value, step, wall)
-        elif event.HasField("session_log") and event.session_log.status == self.start:
-            for s in self.series.values():
-                s.purge(step)
-        elif event.HasField("graph_def"):
-            from tensorboard.compat.proto import graph_pb2
+    def event(self, data, step: int | None = None, wall: float | None = None) -> None:
+        """Decode one ``Event``, serialized (a record of an event file) or not."""
+        super().event(
+            self.parse(data) if isinstance(data, bytes | bytearray | memoryview) else data, step, wall
+        )
 
-            from ploteries.compat.graph import graph_to_dict
+    def on_scalar(self, tag: str, step: int, wall: float, value: float) -> None:
+        s = self.scalars.get(tag)
+        if s is None:
+            s = self.scalars[tag] = self.series.setdefault((tag, ""), _Series("scalar"))
+        s.steps.append(step)
+        s.walls.append(wall)
+        s.values.append(value)
+        self.records += 1
 
-            graph = graph_to_dict(graph_pb2.GraphDef.FromString(event.graph_def))
-            self.add(GRAPH_TAG, "", "graph", step, wall, json_to_array(graph))
-
-    def _value(self, value, step: int, wall: float) -> None:
-        tag = value.tag
-        if value.HasField("metadata") and tag not in self.plugins:
-            plugin = value.metadata.plugin_data
-            self.plugins[tag] = (plugin.plugin_name, plugin.content)
-        if value.WhichOneof("value") == "simple_value" and tag not in self.plugins:
-            self.add(tag, "", "scalar", step, wall, value.simple_value)
-            self.scalars[tag] = self.series[(tag, "")]
-            return
-        name, content = self.plugins.get(tag, ("", b""))
-        item = convert_value(value, name, content)
-        if item is None:
-            return
-        if item.kind == "hparams":
-            self.hparams.append((item.meta, step, wall))
-            return
+    def on_record(self, item: Converted, step: int, wall: float) -> None:
         for part, array in item.parts.items():
             self.add(item.tag, part, item.kind, step, wall, array, item.meta)
+
+    def on_hparams(self, piece: dict, step: int, wall: float) -> None:
+        self.hparams.append((piece, step, wall))
+
+    def on_purge(self, step: int) -> None:
+        for s in self.series.values():
+            s.purge(step)
+        self.purged = step if self.purged is None else min(self.purged, step)
 
     def write(self, writer: DatabaseWriter, run: str) -> None:
         if self.hparams:
@@ -161,11 +149,16 @@ class _Run:
             for step, wall, value in zip(s.steps, s.walls, s.values):
                 writer.append(run, tag, value, step, wall, kind=s.kind, part=part, meta=meta, ragged=ragged)
 
+    def clear(self) -> None:
+        """Forget the records gathered (once written), keep what later records need (plugins, kinds)."""
+        for s in self.series.values():
+            s.steps, s.walls, s.values = [], [], []
+        self.hparams = []
+        self.records = 0
+        self.purged = None
+
     def _merge_hparams(self) -> None:
-        record: dict = {"hparams": {}, "metrics": {}, "domains": {}}
-        for piece, _, _ in self.hparams:
-            for key, value in piece.items():
-                record[key].update(value)
+        record = merge_hparams(piece for piece, _, _ in self.hparams)
         for name in record["metrics"]:
             s = self.series.get((name, ""))
             record["metrics"][name] = float(np.asarray(s.values[-1])) if s and s.values else None
@@ -222,7 +215,7 @@ def import_logdir(
     out.parent.mkdir(parents=True, exist_ok=True)
     with DatabaseWriter(out, flush_secs=30.0) as writer:
         for name, files in names.items():
-            run = _Run(event_pb2)
+            run = RunEvents(event_pb2)
             for path in files:
                 file_report = RecordReport(path)
                 for data in iter_records(path, verify, file_report):

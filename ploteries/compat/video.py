@@ -8,7 +8,33 @@ import numpy as np
 
 from ploteries.compat.tensors import to_numpy
 
-__all__ = ["encode_video", "prepare_video"]
+__all__ = ["encode_video", "prepare_video", "to_ntchw"]
+
+_NTCHW = "NTCHW"
+
+
+def to_ntchw(vid: np.ndarray, dataformats: Any) -> np.ndarray:
+    """Permute clips given in ``dataformats`` (a permutation of ``'NTCHW'``, tensorboardX) to ``NTCHW``.
+
+    Examples
+    --------
+    >>> to_ntchw(np.zeros((1, 2, 4, 5, 3)), "NTHWC").shape
+    (1, 2, 3, 4, 5)
+    """
+    if not isinstance(dataformats, str):
+        raise TypeError(f"dataformats must be a str such as 'NTCHW' or 'NTHWC', got {dataformats!r:.60}")
+    fmt = dataformats.upper()
+    if sorted(fmt) != sorted(_NTCHW):
+        raise ValueError(
+            f"dataformats={dataformats!r} must be a permutation of 'NTCHW' (each letter once), "
+            "e.g. 'NTHWC' for clips stored channels-last"
+        )
+    if vid.ndim != 5:
+        raise ValueError(
+            f"vid_tensor must be 5-D ({', '.join(fmt)}), got shape {vid.shape}; add a batch axis with vid[None] "
+            "for a single clip"
+        )
+    return vid if fmt == _NTCHW else vid.transpose([fmt.index(c) for c in _NTCHW])
 
 
 def prepare_video(vid: np.ndarray) -> np.ndarray:
@@ -35,8 +61,10 @@ def prepare_video(vid: np.ndarray) -> np.ndarray:
     return np.reshape(vid, (t, n_rows * h, n_cols * w, c))
 
 
-def encode_video(vid: Any) -> np.ndarray:
+def encode_video(vid: Any, dataformats: str = _NTCHW) -> np.ndarray:
     """Convert ``(N, T, C, H, W)`` clips to the stored ``uint8`` ``(T, H, W, C)`` frames, as ``add_video`` does.
+
+    ``dataformats`` names the axes of ``vid`` when they are in another order (tensorboardX's argument).
 
     After :func:`prepare_video`, values are scaled by 255 (in float32), clipped to [0, 255] and truncated,
     so ``uint8`` input round-trips through ``x / 255 * 255`` exactly as in TensorBoard.
@@ -46,12 +74,7 @@ def encode_video(vid: Any) -> np.ndarray:
     >>> encode_video(np.ones((1, 2, 3, 4, 4))).shape
     (2, 4, 4, 3)
     """
-    arr = to_numpy(vid, "vid_tensor", numeric=True)
-    if arr.ndim != 5:
-        raise ValueError(
-            f"vid_tensor must be 5-D (N, T, C, H, W), got shape {arr.shape}; "
-            "add a batch axis with vid[None] for a single clip"
-        )
+    arr = to_ntchw(to_numpy(vid, "vid_tensor", numeric=True), dataformats)
     if 0 in arr.shape:
         raise ValueError(f"vid_tensor is empty (shape {arr.shape}); pass at least one frame of one clip")
     tiled = prepare_video(arr)

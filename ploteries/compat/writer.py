@@ -16,7 +16,6 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +28,7 @@ from ploteries.compat.custom_scalars import (
     multiline_chart_layout,
 )
 from ploteries.compat.embedding import encode_embedding
+from ploteries.compat.file_writer import FileWriter
 from ploteries.compat.graph import graph_from_model, graph_from_onnx
 from ploteries.compat.histogram import encode_histogram, encode_histogram_raw
 from ploteries.compat.hparams import encode_hparams
@@ -116,11 +116,17 @@ class SummaryWriter:
     media_dir : str or Path, keyword-only
         Store images (PNG) and videos (animated GIF) as files in this directory (relative to the database's
         directory, or absolute) and record their relative paths in the database instead of the pixels.
+    write_to_disk : bool
+        tensorboardX's switch: ``False`` writes nothing (no directory, no database); calls still check
+        their input.
     logdir : str or Path, keyword-only
         tensorboardX's spelling of ``log_dir``.
     close_timeout : float, keyword-only
         With a remote ``database``: longest wait in ``close()`` for the server (default 10 s); what it has not
         taken by then stays in the local spool for the next writer or ``ploteries push``.
+    comet_config : dict, keyword-only
+        Accepted for tensorboardX scripts; ploteries sends nothing to Comet (a warning says so unless the
+        config is ``{"disabled": True}``).
 
     Examples
     --------
@@ -138,15 +144,24 @@ class SummaryWriter:
         max_queue=10,
         flush_secs=120,
         filename_suffix="",
+        write_to_disk=True,
         *,
         database: str | os.PathLike | None = None,
         run: str | None = None,
         media_dir: str | os.PathLike | None = None,
         logdir: str | os.PathLike | None = None,
         close_timeout: float | None = None,
+        comet_config: dict | None = None,
     ) -> None:
         if logdir is not None and not log_dir:
             log_dir = logdir
+        if comet_config is not None and not (isinstance(comet_config, dict) and comet_config.get("disabled")):
+            warnings.warn(
+                "comet_config is accepted for tensorboardX scripts but ploteries sends nothing to Comet; "
+                "log to Comet with its own client",
+                UserWarning,
+                stacklevel=2,
+            )
         location = runs.resolve_location(log_dir, comment, database, run)
         if purge_step is not None:
             purge_step = self._step(purge_step, "purge_step")
@@ -172,17 +187,23 @@ class SummaryWriter:
         if close_timeout is not None and not location.remote:
             raise ValueError("close_timeout= applies to a remote database (database='http://...') only")
         self._remote = {} if close_timeout is None else {"close_timeout": close_timeout}
-        self._media = None if media_dir is None else MediaStore(media_dir, self.database.parent)
+        self._write_to_disk = bool(write_to_disk)
+        self._media = None
+        if media_dir is not None and self._write_to_disk:
+            self._media = MediaStore(media_dir, self.database.parent)
         self._default_step: int | None = None
         self._default_walltime: float | None = None
         self._scalar_meta: set = set()
         self._meta_sent: dict = {}
         self._scalars_runs: dict = {}
+        self.scalar_dict: dict[str, list] = {}  # add_scalars values for export_scalars_to_json (tensorboardX)
+        self._sinks: dict[str, FileWriter] = {}
         self._warned_steps = False
         self._open_lock = threading.Lock()
         self._db: DatabaseWriter | None = None
         self._append_scalar = None  # the open writer's append_scalar (the hot path skips a lookup)
-        if not location.remote:
+        self.file_writer = self._sink(self.run)
+        if self._write_to_disk and not location.remote:
             os.makedirs(self.log_dir, exist_ok=True)
             self.database.parent.mkdir(parents=True, exist_ok=True)
         self._open()
@@ -193,6 +214,10 @@ class SummaryWriter:
         """The database writer, (re)created on first use and after ``close()`` (torch reopens silently)."""
         with self._open_lock:
             if self._db is None:
+                if not self._write_to_disk:
+                    self._db = _Discard()
+                    self._append_scalar = self._db.append_scalar
+                    return self._db
                 db = DatabaseWriter(self.database, flush_secs=self._commit_secs, **self._remote)
                 if self.purge_step is not None:
                     for name in self._run_family(db):
@@ -306,12 +331,18 @@ class SummaryWriter:
         """Log one number as float64 (TensorBoard keeps float32); NaN and infinity are kept.
 
         ``new_style`` and ``double_precision`` change TensorBoard's encoding only and are accepted;
-        ``display_name`` and ``summary_description`` (tensorboardX) go to the series' metadata.
+        ``display_name`` and ``summary_description`` (tensorboardX) go to the series' metadata. tensorboardX
+        takes them as the 5th and 6th positional arguments: strings there bind to them as in tensorboardX.
 
         Examples
         --------
         >>> writer.add_scalar("loss/train", 0.25, global_step=10)  # doctest: +SKIP
         """
+        # tensorboardX binds add_scalar(tag, value, step, walltime, display_name, description)
+        if type(new_style) is str:
+            display_name, new_style = new_style, False
+            if isinstance(double_precision, str):
+                summary_description, double_precision = double_precision, False
         if type(scalar_value) is not float:
             scalar_value = _fast_scalar(scalar_value)
         if type(global_step) is not int:
@@ -334,8 +365,12 @@ class SummaryWriter:
             self._open().set_meta(self.run, tag, meta, kind="scalar")
             self._scalar_meta.add(tag)
 
+    _scalars_run = staticmethod(runs.scalars_run)  # tensorboardX's writer, when patched: runs.tbx_scalars_run
+
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None) -> None:
         """Log several numbers under one tag, each in its own sub-run ``<run>/<main_tag '/'->'_'>_<key>``.
+
+        As in tensorboardX, the values are also kept in memory for :meth:`export_scalars_to_json`.
 
         Examples
         --------
@@ -351,13 +386,16 @@ class SummaryWriter:
             name = self._scalars_runs.get((main_tag, key))
             if name is None:
                 _check_tag(key, "tag_scalar_dict key")
-                name = self._scalars_runs[(main_tag, key)] = runs.scalars_run(self.run, main_tag, key)
-            values.append((name, to_scalar(value, f"tag_scalar_dict[{key!r}]")))
+                name = self._scalars_runs[(main_tag, key)] = self._scalars_run(self.run, main_tag, key)
+            values.append((name, key, to_scalar(value, f"tag_scalar_dict[{key!r}]")))
         step = self._step(global_step)
         wall = self._wall(walltime)
         db = self._db or self._open()
-        for name, value in values:
+        base = str(self.log_dir)
+        for name, key, value in values:
             db.append_scalar(name, main_tag, value, step, wall)
+            entry = [wall, None if global_step is None else step, value]
+            self.scalar_dict.setdefault(os.path.join(base, main_tag, key), []).append(entry)
 
     def add_tensor(self, tag, tensor, global_step=None, walltime=None) -> None:
         """Log any array (any non-object numpy dtype, record arrays included), read back as numpy.
@@ -438,13 +476,16 @@ class SummaryWriter:
     ) -> None:
         """An image plus its xyxy boxes (part ``boxes``) and labels (part ``labels``), kept as data.
 
-        The pixels are stored without boxes burned in; the viewer draws them as an overlay.
+        The pixels are stored without boxes burned in; the viewer draws them as an overlay. tensorboardX's
+        positional order ``(..., walltime, dataformats, labels)`` is recognised by a string 6th argument.
 
         Examples
         --------
         >>> writer.add_image_with_boxes("det", img, torch.tensor([[1, 2, 30, 40]]), labels=["cat"])  # doctest: +SKIP
         """
         tag = _check_tag(tag)
+        if isinstance(rescale, str):  # tensorboardX's order: (..., walltime, dataformats, labels)
+            rescale, dataformats, labels = 1, rescale, (labels if dataformats == "CHW" else dataformats)
         hwc = encode_image(img_tensor, dataformats, rescale=rescale)
         boxes = encode_boxes(box_tensor, rescale)
         extra = {"boxes": boxes}
@@ -463,15 +504,17 @@ class SummaryWriter:
         tag = _check_tag(tag)
         self._put_image(tag, encode_figure(figure, close), global_step, walltime)
 
-    def add_video(self, tag, vid_tensor, global_step=None, fps=4, walltime=None) -> None:
+    def add_video(self, tag, vid_tensor, global_step=None, fps=4, walltime=None, dataformats="NTCHW") -> None:
         """Clips ``(N, T, C, H, W)`` tiled into one ``uint8`` ``(T, H, W, C)`` video, plus part ``fps``.
+
+        ``dataformats`` (tensorboardX) names the axes when they come in another order, e.g. ``"NTHWC"``.
 
         Examples
         --------
         >>> writer.add_video("rollout", torch.rand(1, 8, 3, 32, 32), step, fps=4)  # doctest: +SKIP
         """
         tag = _check_tag(tag)
-        frames = encode_video(vid_tensor)
+        frames = encode_video(vid_tensor, dataformats)
         rate = to_scalar(fps, "fps")
         if not (math.isfinite(rate) and rate > 0):
             raise ValueError(f"fps must be a positive number of frames per second, got {fps!r}")
@@ -638,17 +681,37 @@ class SummaryWriter:
         self._put(tag, parts, "mesh", global_step, walltime, meta=meta)
 
     def add_hparams(
-        self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None, global_step=None
+        self,
+        hparam_dict,
+        metric_dict,
+        hparam_domain_discrete=None,
+        run_name=None,
+        global_step=None,
+        *,
+        name: str | None = None,
     ) -> None:
         """Hyperparameters and metrics in the sub-run ``<run>/<run_name or str(time.time())>``.
 
         The record (tag ``_hparams_``) holds ``{"hparams", "metrics", "domains"}``; each metric is also a
-        scalar series of the sub-run, as in TensorBoard.
+        scalar series of the sub-run, as in TensorBoard. ``name`` is tensorboardX's spelling of
+        ``run_name``; tensorboardX's positional order ``(hparam_dict, metric_dict, name, global_step)`` is
+        recognised by a string third argument.
 
         Examples
         --------
         >>> writer.add_hparams({"lr": 0.1, "opt": "adam"}, {"hparam/accuracy": 0.9})  # doctest: +SKIP
         """
+        # tensorboardX binds add_hparams(hparam_dict, metric_dict, name, global_step)
+        if isinstance(hparam_domain_discrete, str):
+            name, hparam_domain_discrete = hparam_domain_discrete, None
+            if run_name is not None and not isinstance(run_name, str):
+                global_step, run_name = run_name, None
+        if name is not None:
+            if run_name is not None and run_name != name:
+                raise ValueError(
+                    f"pass run_name= or name= (tensorboardX), not both: got {run_name!r} and {name!r}"
+                )
+            run_name = name
         record = encode_hparams(hparam_dict, metric_dict, hparam_domain_discrete)
         if run_name is not None and not isinstance(run_name, str):
             raise TypeError(f"run_name must be a str or None, got {type(run_name).__name__} {run_name!r:.60}")
@@ -666,13 +729,56 @@ class SummaryWriter:
         """The directory given as ``log_dir`` (or its default), as torch returns it."""
         return self.log_dir
 
+    @property
+    def logdir(self):
+        """tensorboardX's name of :meth:`get_logdir`."""
+        return self.log_dir
+
+    # ------------------------------------------------------------------------- the protobuf route
+
+    def _sink(self, run: str) -> FileWriter:
+        sink = self._sinks.get(run)
+        if sink is None:
+            sub = run[len(self.run) + 1 :]
+            log_dir = os.path.join(str(self.log_dir), sub) if sub else str(self.log_dir)
+            sink = self._sinks[run] = FileWriter.bound(self, run, log_dir)
+        return sink
+
+    def _get_file_writer(self) -> FileWriter:
+        """The ``FileWriter`` of this run (torch's and tensorboardX's private route, used by Lightning).
+
+        Summaries and events given to its ``add_summary``/``add_event`` are decoded into this run; see
+        :class:`ploteries.compat.file_writer.FileWriter`.
+
+        Examples
+        --------
+        >>> from torch.utils.tensorboard.summary import hparams                   # doctest: +SKIP
+        >>> for summary in hparams({"lr": 0.1}, {"hp_metric": -1}):               # doctest: +SKIP
+        ...     writer._get_file_writer().add_summary(summary)
+        """
+        return self.file_writer
+
+    @property
+    def all_writers(self) -> dict[str, FileWriter]:
+        """``{log_dir: FileWriter}`` of this run and of its ``add_scalars`` sub-runs, as torch keeps them."""
+        for name in self._scalars_runs.values():
+            self._sink(name)
+        return {sink.get_logdir(): sink for sink in self._sinks.values()}
+
     def flush(self) -> None:
         """Commit everything logged so far: on return, readers (the viewer) see it."""
+        self._write_pending()
         if self._db is not None:
             self._db.flush()
 
+    def _write_pending(self) -> None:
+        for sink in self._sinks.values():
+            if sink._decoder is not None:
+                sink._decoder.write_pending()
+
     def close(self) -> None:
         """Commit everything and leave a single file. Logging again later reopens the writer (as torch)."""
+        self._write_pending()
         with self._open_lock:
             db, self._db, self._append_scalar = self._db, None, None
         if db is not None:
@@ -708,34 +814,34 @@ class SummaryWriter:
             self._default_step = self._default_walltime = None
 
     def export_scalars_to_json(self, path) -> None:
-        """Write the scalars of this writer's run and sub-runs as JSON (tensorboardX's format).
+        """Write the ``add_scalars`` values logged since the last export as JSON, exactly as tensorboardX.
 
-        ``{"<log_dir>/<tag>" or "<log_dir>/<sub-run>/<tag>": [[wall_time, step, value], ...]}``, read back
-        from the database (so it includes earlier sessions of the run).
+        ``{"<log_dir>/<main_tag>/<key>": [[wall_time, step, value], ...]}`` (``step`` is ``null`` when no
+        ``global_step`` was given), then forget them (tensorboardX's behaviour). Everything stays in the
+        database; ``ploteries export`` writes all of it.
 
         Examples
         --------
-        >>> writer.export_scalars_to_json("scalars.json")  # doctest: +SKIP
+        >>> writer.add_scalars("loss", {"train": 0.3}, 1)                 # doctest: +SKIP
+        >>> writer.export_scalars_to_json("scalars.json")                 # doctest: +SKIP
         """
-        db = self._db or self._open()
-        db.flush()
-        out: dict[str, list] = {}
-        base = os.fspath(self.log_dir)
-        with open_database(self.database) as reader:
-            for info in reader.series():
-                inside = info.run == self.run or info.run.startswith(self.run + "/")
-                if not inside or info.kind != "scalar" or info.part:
-                    continue
-                sub = info.run[len(self.run) + 1 :]
-                key = "/".join(p for p in (base, sub, info.tag) if p)
-                data = reader.read(info.run, info.tag)
-                out[key] = [
-                    [w, s, v]
-                    for w, s, v in zip(
-                        data["wall_time"].tolist(), data["step"].tolist(), data["value"].tolist()
-                    )
-                ]
-        Path(path).write_text(json.dumps(out))
+        with open(path, "w") as f:
+            json.dump(self.scalar_dict, f)
+        self.scalar_dict = {}
 
     def __repr__(self) -> str:
         return f"<ploteries SummaryWriter run={self.run!r} database={str(self.database)!r}>"
+
+
+class _Discard:
+    """The database writer of ``SummaryWriter(write_to_disk=False)``: keeps nothing (tensorboardX's switch)."""
+
+    def append_scalar(self, *args, **kwargs) -> None:
+        pass
+
+    append = append_many = set_meta = purge = append_scalar
+
+    def flush(self) -> None:
+        pass
+
+    close = flush
