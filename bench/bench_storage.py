@@ -5,12 +5,21 @@
 3. bytes on disk per scalar vs a TensorBoard event file (goal: <= 0.6x)
 4. caller-thread cost of one append_scalar call (goal: < 5 us)
 
-Run: python bench/bench_storage.py [--points 1000000]
+With ``--scale`` (storage v2, issue 12), against the previous revision (``--previous REV``) in the same run:
+5. a one-row commit into a 20,000-series database vs a 10-series one (goal: within 3x)
+6. a reader's first look at the changed series after that commit, 20,000 vs 10 series (goal: within 3x)
+7. bytes per scalar of 20,000 short series x 100 rows vs TensorBoard (goal: <= 44, TensorBoard's)
+8. 100,000 series end to end: writer, reader, ``ploteries ls``, the viewer's explorer (figures)
+
+Run: python bench/bench_storage.py [--points 1000000] [--scale [--previous REV]]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -106,12 +115,145 @@ def best_of(fn, repeat: int = 5) -> float:
     return min(times)
 
 
+def build_series(mod, path: Path, n_series: int, rows: int = 1, tags: int = 20, flushes: int = 1) -> float:
+    """Write ``n_series`` scalar series (``tags`` per run) of ``rows`` rows each with ``mod``; seconds taken."""
+    t0 = time.perf_counter()
+    with mod.storage.DatabaseWriter(path, flush_secs=3600) as w:
+        for step in range(rows):
+            for i in range(n_series):
+                w.append_scalar(f"run{i // tags}", f"tag{i % tags}", step * 0.5, step=step, wall_time=1.0)
+            if flushes > 1 and (step + 1) % max(1, rows // flushes) == 0:
+                w.flush()
+    return time.perf_counter() - t0
+
+
+def one_row_commit(mod, path: Path, repeat: int) -> tuple[float, float]:
+    """Median seconds of (append_scalar + flush into an existing series, the next reader's read of it)."""
+    db = mod.open(path)
+    db.read("run0", "tag0")
+    commits, looks = [], []
+    with mod.storage.DatabaseWriter(path, flush_secs=3600) as w:
+        w.append_scalar("run0", "tag0", 1.0, step=1)
+        w.flush()  # a writer's first commit reads the catalog once
+        for k in range(repeat):
+            t0 = time.perf_counter()
+            w.append_scalar("run0", "tag0", float(k), step=k + 2)
+            w.flush()
+            t1 = time.perf_counter()
+            rows = db.read("run0", "tag0")
+            looks.append(time.perf_counter() - t1)
+            commits.append(t1 - t0)
+            assert rows["value"][-1] == float(k)
+    return statistics.median(commits), statistics.median(looks)
+
+
+def write_tensorboard_runs(logdir: Path, runs: int, tags: int, steps: int) -> int:
+    """TensorBoard event files of ``runs`` runs x ``tags`` scalar tags x ``steps`` steps, one event per scalar as
+    ``add_scalar`` writes them; their total bytes."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    total = 0
+    for r in range(runs):
+        writer = EventFileWriter(str(logdir / f"run{r}"), max_queue_size=100000, flush_secs=600)
+        for step in range(steps):
+            values = [summary_pb2.Summary.Value(tag=f"tag{t}", simple_value=step * 0.5) for t in range(tags)]
+            writer.add_event(
+                event_pb2.Event(wall_time=1.0, step=step, summary=summary_pb2.Summary(value=values))
+            )
+        writer.close()
+        total += sum(p.stat().st_size for p in (logdir / f"run{r}").glob("events.out.tfevents.*"))
+    return total
+
+
+def scale_cases(tmp: Path, previous_rev: str, big: int, huge: int, skip_tensorboard: bool) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from previous import load_previous
+
+    previous = load_previous(previous_rev)
+    versions = [("ours", ploteries), (f"previous ({previous_rev})", previous)]
+    looks = {}
+    for label, mod in versions:
+        results = {}
+        for n in (10, big):
+            path = tmp / f"{label.split()[0]}-{n}.h5"
+            build_series(mod, path, n)
+            results[n] = one_row_commit(mod, path, repeat=20 if label == "ours" else 5)
+        (c_small, l_small), (c_big, l_big) = results[10], results[big]
+        looks[label] = results
+        print(
+            f"[scale] {label}: one-row commit {c_small * 1e3:.1f} ms (10 series) vs {c_big * 1e3:.1f} ms "
+            f"({big:,} series): ratio {c_big / c_small:.2f}x (goal <= 3x)"
+        )
+        print(
+            f"[scale] {label}: reader's first look after it {l_small * 1e3:.1f} ms vs {l_big * 1e3:.1f} ms: "
+            f"ratio {l_big / l_small:.2f}x (goal <= 3x)"
+        )
+    ours_c, prev_c = looks["ours"][big][0], looks[versions[1][0]][big][0]
+    print(
+        f"[scale] one-row commit at {big:,} series: ours {prev_c / ours_c:.0f}x faster than the previous format"
+    )
+
+    short_runs, short_tags, short_rows = big // 100, 100, 100
+    for label, mod in versions:
+        n = big if label == "ours" else min(big, 2000)  # the previous format costs 32 kB per series
+        path = tmp / f"short-{label.split()[0]}.h5"
+        build_series(mod, path, n, rows=short_rows, tags=short_tags, flushes=10)
+        per_scalar = path.stat().st_size / (n * short_rows)
+        print(f"[disk]  {label}: {n:,} series x {short_rows} scalars: {per_scalar:.1f} bytes per scalar")
+        if label == "ours":
+            ours_short = per_scalar
+    if not skip_tensorboard:
+        tb_bytes = write_tensorboard_runs(tmp / "tb-short", short_runs, short_tags, short_rows)
+        tb_short = tb_bytes / (short_runs * short_tags * short_rows)
+        print(
+            f"[disk]  TensorBoard {short_runs} runs x {short_tags} tags x {short_rows} steps: {tb_short:.1f} bytes "
+            f"per scalar; ours {ours_short / tb_short:.2f}x (goal <= 1x, i.e. <= 44 bytes)"
+        )
+
+    root = tmp / "huge"
+    root.mkdir()
+    path = root / "huge.h5"
+    write_s = build_series(ploteries, path, huge, tags=100)
+    t0 = time.perf_counter()
+    db = ploteries.open(path)
+    infos = db.series()
+    read_s = time.perf_counter() - t0
+    assert len(infos) == huge
+    t0 = time.perf_counter()
+    ls = subprocess.run(
+        [sys.executable, "-m", "ploteries.cli", "ls", str(root)], capture_output=True, text=True
+    )
+    ls_s = time.perf_counter() - t0
+    assert ls.returncode == 0, ls.stderr
+    from ploteries.viz.app import Viewer
+    from ploteries.viz.library import Library
+
+    t0 = time.perf_counter()
+    library = Library([root])
+    viewer = Viewer(library)
+    explorer = viewer.explorer_view(library.refresh(), None, None, None)
+    explorer_s = time.perf_counter() - t0
+    print(
+        f"[scale] {huge:,} series ({huge // 100:,} runs x 100 tags): writer {write_s:.1f} s, reader open + series() "
+        f"{read_s:.2f} s, `ploteries ls` {ls_s:.1f} s, viewer explorer {explorer_s:.1f} s ({len(explorer[1]):,} runs)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--skip-tensorboard", action="store_true")
-    n = parser.parse_args().points
+    parser.add_argument("--scale", action="store_true", help="the storage v2 cases (many series) only")
+    parser.add_argument("--previous", default="aa96182", help="the revision to compare against (format 1)")
+    parser.add_argument("--series", type=int, default=20_000)
+    parser.add_argument("--huge", type=int, default=100_000)
+    args = parser.parse_args()
+    n = args.points
     tmp = Path(tempfile.mkdtemp(prefix="ploteries-bench-"))
+    if args.scale:
+        scale_cases(tmp, args.previous, args.series, args.huge, args.skip_tensorboard)
+        return
 
     raw_s = raw_h5py_append(tmp / "raw.h5", n)
     ours_s, caller_s = ours_append_scalar(tmp / "ours.h5", n)

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from ploteries.figures import (
+    RESERVED_ID_PREFIX,
     TRACE_TYPES,
     DefinitionError,
     FigureStore,
@@ -442,7 +443,7 @@ def default_card(database, fid: str) -> dict | None:
 
 def run_show(args) -> int:
     store = _store(args.database)
-    if args.id.startswith("auto/") and args.id not in store:
+    if args.id.startswith(RESERVED_ID_PREFIX) and args.id not in store:
         definition = default_card(args.database, args.id)
         if definition is None:
             store.get(args.id)  # raises, naming the stored ids

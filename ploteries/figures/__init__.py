@@ -4,7 +4,8 @@ A layer above :mod:`ploteries.storage` (whose documents API holds the definition
 ``ploteries figures`` command:
 
 - :mod:`ploteries.figures.cards`: the card type names definitions may use (the viewer's registry's);
-- :mod:`ploteries.figures.schema`: the schema, its validation and the store (``db.figures``);
+- :mod:`ploteries.figures.schema`: the schema and its validation (pure: no storage);
+- :mod:`ploteries.figures.store`: the store (``db.figures``), on storage's documents API;
 - :mod:`ploteries.figures.data`: binding traces to series and filling them with data (numpy only);
 - :mod:`ploteries.figures.templates`: ready-made definitions.
 
@@ -36,14 +37,13 @@ from .data import (
     trace_bindings,
 )
 from .schema import (
-    DOCUMENT_PREFIX,
     MAX_DEFINITION_BYTES,
+    RESERVED_ID_PREFIX,
     SCHEMA_VERSION,
     TRACE_TYPES,
     DefinitionError,
     DefinitionTypeError,
     FigureNotFoundError,
-    FigureStore,
     StaleDefinitionError,
     check_json,
     merge_patch,
@@ -51,6 +51,7 @@ from .schema import (
     validate_binding,
     validate_definition,
 )
+from .store import DOCUMENT_PREFIX, FigureStore
 
 __all__ = [
     "AGGREGATE_COLUMNS",
@@ -63,6 +64,7 @@ __all__ = [
     "FigureStore",
     "MAX_DEFINITION_BYTES",
     "RECORD_COLUMNS",
+    "RESERVED_ID_PREFIX",
     "SCHEMA_VERSION",
     "StaleDefinitionError",
     "TEXT_NAMES",

@@ -160,7 +160,7 @@ class BlockSink(Protocol):
 
     def new_series(self, entry: SeriesEntry) -> None: ...
 
-    def new_block(self, entry: SeriesEntry, block: Block) -> None: ...
+    def new_block(self, entry: SeriesEntry, block: Block, rows: int) -> None: ...
 
     def append_fixed(self, entry: SeriesEntry, block: Block, steps, walls, values: np.ndarray) -> None: ...
 
@@ -202,7 +202,7 @@ def _append_group(sink: BlockSink, entry: SeriesEntry, dtype: np.dtype, steps, w
         stacked = None
     block, is_new = target_block(entry, dtype, tuple(shape), shapes_equal)
     if is_new:
-        sink.new_block(entry, block)
+        sink.new_block(entry, block, len(steps))
     if block.layout == "fixed":
         if stacked is None:
             stacked = np.stack(values, dtype=dtype) if len(values) > 1 else values[0][np.newaxis]

@@ -131,8 +131,8 @@ class Catalog:
         )
 
 
-def rename_in_catalog(catalog: Catalog, old: str, new: str, location: str) -> list[SeriesEntry]:
-    """Rename run ``old`` to ``new`` in ``catalog`` (errors naming both); the renamed entries."""
+def runs_to_rename(catalog: Catalog, old: str, new: str, location: str) -> list[SeriesEntry]:
+    """The entries of run ``old``, checked for a rename to ``new`` (errors name both and the fix)."""
     if any(e.run == new for e in catalog.series):
         raise ValueError(
             f"cannot rename run {old!r} to {new!r}: a run named {new!r} exists; delete it first."
@@ -140,6 +140,12 @@ def rename_in_catalog(catalog: Catalog, old: str, new: str, location: str) -> li
     renamed = [e for e in catalog.series if e.run == old]
     if not renamed:
         raise KeyError(f"no run named {old!r} in {location}")
+    return renamed
+
+
+def rename_in_catalog(catalog: Catalog, old: str, new: str, location: str) -> list[SeriesEntry]:
+    """Rename run ``old`` to ``new`` in ``catalog``; the renamed entries."""
+    renamed = runs_to_rename(catalog, old, new, location)
     for entry in renamed:
         entry.run = new
         entry.epoch += 1

@@ -45,6 +45,9 @@ class Kind:
     encoding : str
         What the main value holds: ``"array"`` (numbers), ``"text"`` (uint8 UTF-8) or ``"json"`` (uint8 UTF-8
         JSON, read with ``ploteries.storage.array_to_json``).
+    main_parts : tuple of str
+        The parts that may carry a tag's main value: ``""``, or an image's or video's ``file`` (written with
+        ``media_dir=``), a mesh's ``vertices``.
     """
 
     name: str
@@ -53,18 +56,21 @@ class Kind:
     card: str
     tags: tuple[str, ...] = ()
     encoding: str = "array"
+    main_parts: tuple[str, ...] = ("",)
 
 
 _KINDS = (
     Kind("scalar", ("",), ragged=False, card="scalar"),
     Kind("tensor", ("",), ragged=False, card="tensor"),
     Kind("histogram", ("", "stats"), ragged=True, card="histogram"),
-    Kind("image", ("", "boxes", "labels", "file", "shape"), ragged=True, card="image"),
+    Kind(
+        "image", ("", "boxes", "labels", "file", "shape"), ragged=True, card="image", main_parts=("", "file")
+    ),
     Kind("audio", ("", "sample_rate"), ragged=True, card="audio"),
-    Kind("video", ("", "fps", "file", "shape"), ragged=True, card="video"),
+    Kind("video", ("", "fps", "file", "shape"), ragged=True, card="video", main_parts=("", "file")),
     Kind("text", ("",), ragged=True, card="text", encoding="text"),
     Kind("pr_curve", ("",), ragged=False, card="pr_curve"),
-    Kind("mesh", ("vertices", "colors", "faces"), ragged=True, card="mesh"),
+    Kind("mesh", ("vertices", "colors", "faces"), ragged=True, card="mesh", main_parts=("vertices",)),
     Kind("embedding", ("", "metadata", "label_img"), ragged=True, card="embedding"),
     Kind("hparams", ("",), ragged=True, card="hparams", tags=(HPARAMS_TAG,), encoding="json"),
     Kind("graph", ("",), ragged=True, card="model_graph", tags=(GRAPH_TAG, ONNX_GRAPH_TAG), encoding="json"),
@@ -96,6 +102,18 @@ def kind_of_tag(tag: str) -> str | None:
     return RESERVED_TAGS.get(tag)
 
 
+def main_parts(kind: str) -> tuple[str, ...]:
+    """The parts that may carry a tag's main value for a kind (``("",)`` for a kind outside the registry).
+
+    Examples
+    --------
+    >>> main_parts("image"), main_parts("mesh"), main_parts("my_own_kind")
+    (('', 'file'), ('vertices',), ('',))
+    """
+    known = KINDS.get(kind)
+    return ("",) if known is None else known.main_parts
+
+
 def kinds_encoded_as(encoding: str) -> frozenset[str]:
     """The kinds whose main value has this encoding (``"array"``, ``"text"`` or ``"json"``).
 
@@ -117,4 +135,5 @@ __all__ = [
     "Kind",
     "kind_of_tag",
     "kinds_encoded_as",
+    "main_parts",
 ]

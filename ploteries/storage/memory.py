@@ -79,7 +79,7 @@ class _Sink:
     def new_series(self, entry):
         pass
 
-    def new_block(self, entry, block):
+    def new_block(self, entry, block, rows):
         self.data[(entry.id, block.name)] = _Rows()
 
     def _rows(self, entry, block) -> _Rows:

@@ -2,11 +2,14 @@
 
 Callbacks and what they do (state in, figure or ``Patch`` out):
 
-- ``refresh``: every tick (and on a settings change) rescans the library, sends live rows to the cards of the
-  page (``Patch`` extends) or redraws them after a settings change; moves the step slider's range.
+- ``tick``: a live tick (asked one at a time) rescans the library and answers with the live rows of the cards
+  of the page (``Patch`` extends) and the step slider's range, for the view the page showed when it asked; the
+  page applies the reply only where that view still holds (:mod:`ploteries.viz.ticks`, ``assets/ticks.js``).
+- ``redraw``: a settings change draws every card of the page anew.
 - ``explorer``: when databases, runs or definitions change, redraws the database list, runs and tabs.
 - ``render_cards``: the cards of the selected tab and page, drawn with their first data.
-- ``relayout``: a zoom fetches the visible range at full resolution for that card only.
+- ``relayout``: a zoom or pan (the graph's x-axis events only) fetches the visible range at full resolution
+  for that card only.
 - ``settings`` / ``pause`` / ``download`` / paging: small glue.
 """
 
@@ -16,15 +19,15 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import dash
 import flask
-from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
-from .cards import CardContext, CardType, load_card_types
+from .cards import CardContext, CardType, CardUpdate, load_card_types
 from .ids import VIEW_STATES
 from .layout import card_frame, database_list, error_body, page_layout, run_options
 from .library import Library, Snapshot
@@ -33,8 +36,9 @@ from .page import PAGE_SIZE, CardModel, all_definitions, card_models, page_tabs,
 from .services.export import series_to_csv, series_to_json
 from .services.tags import compile_filter, run_colors
 from .settings import ViewSettings
+from .ticks import card_revisions, stamp_state, tick_reply, tick_view, unstamped
 
-__all__ = ["FirstPage", "Viewer", "create_app"]
+__all__ = ["FirstPage", "Viewer", "create_app", "slider_range"]
 
 _ASSETS = __file__.rsplit("/", 1)[0] + "/assets"
 
@@ -69,6 +73,37 @@ class FirstPage(NamedTuple):
     version: str
     explorer: tuple  # Viewer.explorer_view
     cards: tuple  # Viewer.cards_view
+    steps: tuple[int, int]  # the step slider's range (slider_range)
+
+
+def slider_range(snapshot: Snapshot) -> tuple[int, int]:
+    """The step slider's ``(min, max)``: the steps of every series (one step still makes a range)."""
+    low, high = snapshot.step_range() or (0, 0)
+    return min(low, high - 1), high
+
+
+def _follows_live(settings: ViewSettings, slider, slider_max) -> bool:
+    """Whether the step slider sits at the latest step (live), so that it follows new steps.
+
+    Examples
+    --------
+    >>> _follows_live(ViewSettings(), 99, 99), _follows_live(ViewSettings(), 40, 99), _follows_live(ViewSettings(), "x", 9)
+    (True, False, True)
+    """
+    if settings.step is not None:
+        return False
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (slider, slider_max))
+    return not numbers or slider >= slider_max
+
+
+def _update_json(update: CardUpdate) -> dict:
+    """A card's update as sent to the page: the figure if any, the new state (with a new revision) if any."""
+    out = {}
+    if update.figure is not None:
+        out["figure"] = update.figure
+    if update.state is not None:
+        out["state"] = stamp_state(update.state)
+    return out
 
 
 class Viewer:
@@ -78,6 +113,8 @@ class Viewer:
         self.library = library
         self.types = types if types is not None else load_card_types()
         self._first_page_lock = threading.Lock()
+        self.before_tick_reply: Callable[[dict], None] | None = None
+        """Test hook: called after a live tick is computed, before its reply is sent (tests hold ticks back)."""
 
     def colors(self, snapshot: Snapshot) -> dict:
         labels = snapshot.labels
@@ -120,6 +157,33 @@ class Viewer:
             labels=snapshot.labels,
             colors=colors,
         )
+
+    def card_updates(
+        self,
+        snapshot: Snapshot,
+        held: dict,
+        settings: ViewSettings,
+        tab,
+        tag_filter,
+        run_filter,
+        runs,
+        *,
+        live,
+    ) -> dict[str, CardUpdate]:
+        """What changes in the cards of the page whose states the browser ``held`` (card id -> state).
+
+        ``live``: a tick (new rows are sent as patches); else a settings change (every card drawn anew).
+        """
+        colors = self.colors(snapshot)
+        updates = {}
+        for model in self.models(snapshot, tab, tag_filter, run_filter, runs):
+            if model.card_type is None or model.id not in held:
+                continue
+            context = self.context(model, snapshot, settings, colors)
+            update = model.card_type.refresh(context, unstamped(held[model.id]), live=live)
+            if update is not None:
+                updates[model.id] = update
+        return updates
 
     def explorer_view(self, snapshot: Snapshot, checked, old_options, tab) -> tuple:
         """The explorer's parts: ``(databases, run options, checked runs, tab children, tab, banner)``.
@@ -179,7 +243,7 @@ class Viewer:
             snapshot = self.library.refresh()
             explorer = self.explorer_view(snapshot, None, None, None)
             cards = self.cards_view(snapshot, explorer[4], None, None, explorer[2], 0, ViewSettings())
-            return FirstPage(snapshot.version, explorer, cards)
+            return FirstPage(snapshot.version, explorer, cards, slider_range(snapshot))
 
     def warm(self) -> int:
         """Draw the first page once in the background when the server starts (see :meth:`first_page`).
@@ -262,7 +326,61 @@ def create_app(
     register_media_routes(app.server, library)  # /media/...: images, sound, video and media files
     filters = VIEW_STATES[1:]
 
+    app.clientside_callback(
+        ClientsideFunction("ploteries_ticks", "request"),
+        Output("tick-request", "data"),
+        Input("tick", "n_intervals"),
+        State("tick-request", "data"),
+        State("tick-reply", "data"),
+    )
+    view_states = [
+        *VIEW_STATES,
+        State("page", "data"),
+        State("step-slider", "value"),
+        State("pause", "value"),
+    ]
+
     @app.callback(
+        Output("tick-reply", "data"),
+        Input("tick-request", "data"),
+        State("version", "data"),
+        *view_states,
+        State("step-slider", "max"),
+        State({"type": "card-state", "card": ALL}, "data"),
+        prevent_initial_call=True,
+    )
+    def tick(request, version, settings_data, tab, tag_filter, run_filter, runs, page, slider, pause, *rest):
+        slider_max, states = rest
+        view = tick_view(settings_data, tab, tag_filter, run_filter, runs, page, slider, pause)
+        ids = [s["id"]["card"] for s in ctx.states_list[-1]]
+        settings = ViewSettings.from_store(settings_data)
+        snapshot = library.refresh()
+        cards = {}
+        if snapshot.version == version:
+            updates = viewer.card_updates(
+                snapshot, dict(zip(ids, states)), settings, tab, tag_filter, run_filter, runs, live=True
+            )
+            cards = {cid: _update_json(u) for cid, u in updates.items()}
+        low, high = slider_range(snapshot)
+        reply = tick_reply(
+            request,
+            view,
+            card_revisions(ids, states),
+            version=snapshot.version if snapshot.version != version else None,
+            cards=cards,
+            slider=(
+                low,
+                high,
+                high if _follows_live(settings, slider, slider_max) and slider != high else None,
+            ),
+            status=_status(settings, bool(pause)),
+        )
+        if viewer.before_tick_reply is not None:
+            viewer.before_tick_reply(reply)
+        return reply
+
+    app.clientside_callback(
+        ClientsideFunction("ploteries_ticks", "apply"),
         Output("version", "data"),
         Output({"type": "card-graph", "card": ALL}, "figure"),
         Output({"type": "card-state", "card": ALL}, "data"),
@@ -271,60 +389,44 @@ def create_app(
         Output("step-slider", "value"),
         Output("status", "children"),
         Output("status", "className"),
-        Input("tick", "n_intervals"),
-        Input("settings", "data"),
-        State("version", "data"),
+        Input("tick-reply", "data"),
+        *view_states,
         State({"type": "card-state", "card": ALL}, "data"),
-        *filters,
-        State("step-slider", "value"),
-        State("step-slider", "max"),
-        State("pause", "value"),
+        prevent_initial_call=True,
     )
-    def refresh(
-        _n, settings_data, version, states, tab, tag_filter, run_filter, runs, slider, slider_max, pause
-    ):
+
+    @app.callback(
+        Output({"type": "card-graph", "card": ALL}, "figure", allow_duplicate=True),
+        Output({"type": "card-state", "card": ALL}, "data", allow_duplicate=True),
+        Input("settings", "data"),
+        *filters,
+        State({"type": "card-state", "card": ALL}, "data"),
+        prevent_initial_call=True,
+    )
+    def redraw(settings_data, tab, tag_filter, run_filter, runs, states):
+        """A settings change: every card of the page drawn anew (a user action: never dropped for a tick)."""
+        graph_ids = [o["id"]["card"] for o in ctx.outputs_list[0]]
+        state_ids = [o["id"]["card"] for o in ctx.outputs_list[1]]
         settings = ViewSettings.from_store(settings_data)
-        # None: the page's first call, made just after its layout was drawn from the current snapshot
-        live = ctx.triggered_id in ("tick", None)
-        snapshot = library.refresh() if live or version is None else library.snapshot
-        graph_ids = [o["id"]["card"] for o in ctx.outputs_list[1]]
-        state_ids = [o["id"]["card"] for o in ctx.outputs_list[2]]
-        figures, new_states = [no_update] * len(graph_ids), [no_update] * len(state_ids)
-        if snapshot.version == version:
-            held = dict(zip(state_ids, states))
-            colors = viewer.colors(snapshot)
-            models = {
-                m.id: m for m in viewer.models(snapshot, tab, tag_filter, run_filter, runs) if m.card_type
-            }
-            for cid in state_ids:
-                model = models.get(cid)
-                if model is None:
-                    continue
-                update = model.card_type.refresh(
-                    viewer.context(model, snapshot, settings, colors), held.get(cid) or {}, live=live
-                )
-                if update is None:
-                    continue
-                if update.figure is not None and cid in graph_ids:
-                    figures[graph_ids.index(cid)] = update.figure
-                if update.state is not None:
-                    new_states[state_ids.index(cid)] = update.state
-        low, high = snapshot.step_range() or (0, 0)
-        low = min(low, high - 1)  # one step only: the slider still needs a range, and stays at its end (live)
-        at_live = settings.step is None and (slider is None or slider_max is None or slider >= slider_max)
-        # only a move: resending the same value would undo a rewind made while this tick was in flight
-        value = high if at_live and slider != high else no_update
-        text, cls = _status(settings, bool(pause))
-        return (
-            snapshot.version if snapshot.version != version else no_update,
-            figures,
-            new_states,
-            low,
-            high,
-            value,
-            text,
-            cls,
+        updates = viewer.card_updates(
+            library.snapshot,
+            dict(zip(state_ids, states)),
+            settings,
+            tab,
+            tag_filter,
+            run_filter,
+            runs,
+            live=False,
         )
+        figures = [no_update] * len(graph_ids)
+        new_states = [no_update] * len(state_ids)
+        for cid, update in updates.items():
+            out = _update_json(update)
+            if "figure" in out and cid in graph_ids:
+                figures[graph_ids.index(cid)] = out["figure"]
+            if "state" in out:
+                new_states[state_ids.index(cid)] = out["state"]
+        return figures, new_states
 
     @app.callback(
         Output("databases", "children"),
@@ -438,10 +540,17 @@ def create_app(
         step = ViewSettings.from_store(settings_data).step
         return f"step {step}" if step is not None else f"latest step {slider if slider is not None else '-'}"
 
+    app.clientside_callback(
+        ClientsideFunction("ploteries_ticks", "zoom"),
+        Output({"type": "card-zoom", "card": MATCH}, "data"),
+        Input({"type": "card-graph", "card": MATCH}, "relayoutData"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output({"type": "card-graph", "card": MATCH}, "figure", allow_duplicate=True),
         Output({"type": "card-state", "card": MATCH}, "data", allow_duplicate=True),
-        Input({"type": "card-graph", "card": MATCH}, "relayoutData"),
+        Input({"type": "card-zoom", "card": MATCH}, "data"),
         State({"type": "card-state", "card": MATCH}, "data"),
         *VIEW_STATES,
         prevent_initial_call=True,
@@ -450,10 +559,11 @@ def create_app(
         context = viewer.card_context(ctx.triggered_id["card"], *view)
         if context is None or not relayout_data:
             return no_update, no_update
-        update = context.card_type.relayout(context, state or {}, relayout_data)
+        update = context.card_type.relayout(context, unstamped(state), relayout_data)
         if update is None:
             return no_update, no_update
-        return (update.figure if update.figure is not None else no_update), (update.state or no_update)
+        out = _update_json(update)
+        return out.get("figure", no_update), out.get("state", no_update)
 
     @app.callback(
         Output("download", "data"),

@@ -10,8 +10,9 @@ from __future__ import annotations
 import glob
 from collections.abc import Iterable, Mapping, Sequence
 
-from ploteries.figures import match_series, tab_of_definition
+from ploteries.figures import DOCUMENT_PREFIX, RESERVED_ID_PREFIX, match_series, tab_of_definition
 from ploteries.figures.data import binding_spec, is_literal
+from ploteries.storage.kinds import main_parts
 
 from .library import SeriesRef, Snapshot
 from .services.tags import tab_of, tag_sort_key
@@ -19,7 +20,6 @@ from .services.tags import tab_of, tag_sort_key
 __all__ = [
     "AUTO_PREFIX",
     "DOCUMENT_PREFIX",
-    "MAIN_PARTS",
     "auto_definition",
     "SeriesIndex",
     "definition_tab",
@@ -27,11 +27,7 @@ __all__ = [
     "tabs_of",
 ]
 
-AUTO_PREFIX = "auto/"
-MAIN_PARTS = {"image": ("", "file"), "video": ("", "file"), "mesh": ("vertices",)}
-"""Parts that carry a tag's main value, per kind (default ``""``): media written with ``media_dir=`` keep
-their file's path in part ``file`` instead of the pixels in part ``""``; a mesh has vertices, colors and faces."""
-DOCUMENT_PREFIX = "figure/"
+AUTO_PREFIX = RESERVED_ID_PREFIX
 
 
 def auto_definition(card: str, tag: str, *, template: Mapping | None = None) -> dict:
@@ -59,7 +55,8 @@ def auto_definition(card: str, tag: str, *, template: Mapping | None = None) -> 
 def main_series(refs: Iterable[SeriesRef]) -> dict[str, str]:
     """``{tag: kind}`` of the series that carry a tag's main value, in natural tag order.
 
-    The main value is part ``""``, or a part of :data:`MAIN_PARTS` (an image's ``file``, a mesh's ``vertices``).
+    The main value is part ``""``, or another part of ``ploteries.storage.kinds.main_parts`` (an image's ``file``,
+    a mesh's ``vertices``).
     A tag logged with several kinds (in different runs) takes the most common one.
 
     Examples
@@ -78,7 +75,7 @@ def main_series(refs: Iterable[SeriesRef]) -> dict[str, str]:
     counts: dict[str, dict[str, int]] = {}
     seen: set = set()
     for ref in refs:
-        if ref.part in MAIN_PARTS.get(ref.kind, ("",)) and (ref.source, ref.run, ref.tag) not in seen:
+        if ref.part in main_parts(ref.kind) and (ref.source, ref.run, ref.tag) not in seen:
             seen.add((ref.source, ref.run, ref.tag))
             kinds = counts.setdefault(ref.tag, {})
             kinds[ref.kind] = kinds.get(ref.kind, 0) + 1

@@ -11,6 +11,7 @@ from .library import Snapshot
 from .page import CardModel
 from .services.smoothing import DEFAULT_WEIGHT
 from .settings import MAX_SMOOTHING, ViewSettings, run_key_value
+from .ticks import stamp_state
 
 __all__ = ["card_frame", "database_list", "page_layout", "run_options"]
 
@@ -43,12 +44,14 @@ def page_layout(roots: Sequence[str], reload_interval: float, first=None) -> htm
     """
     settings = ViewSettings()
     version = None
+    low, high = 0, 1
     databases, options, checked, tab_children, tab, banner = [], [], [], [], None, []
     cards, page_info, pager_style, tag_error, run_error = [], "", {"display": "none"}, "", ""
     if first is not None:
         version = first.version
         databases, options, checked, tab_children, tab, banner = first.explorer
         cards, page_info, pager_style, tag_error, run_error = first.cards
+        low, high = first.steps
     header = html.Header(
         [
             html.Div(
@@ -137,7 +140,13 @@ def page_layout(roots: Sequence[str], reload_interval: float, first=None) -> htm
                 "Step",
                 html.Div(
                     dcc.Slider(
-                        id="step-slider", min=0, max=1, step=1, value=1, marks=None, updatemode="mouseup"
+                        id="step-slider",
+                        min=low,
+                        max=high,
+                        step=1,
+                        value=high,
+                        marks=None,
+                        updatemode="mouseup",
                     ),
                     className="slider-box",
                 ),
@@ -177,6 +186,8 @@ def page_layout(roots: Sequence[str], reload_interval: float, first=None) -> htm
         dcc.Store(id="settings", data=settings.to_store()),
         dcc.Store(id="page", data=0),
         dcc.Interval(id="tick", interval=int(reload_interval * 1000), n_intervals=0),
+        dcc.Store(id="tick-request", data=None),  # see ploteries.viz.ticks
+        dcc.Store(id="tick-reply", data=None),
         dcc.Download(id="download"),
     ]
     return html.Div([header, html.Div([sidebar, main], className="body"), *stores], className="app")
@@ -263,7 +274,12 @@ def card_frame(model: CardModel, body, state: dict, *, downloads: bool) -> html.
         className="card-head",
     )
     return html.Div(
-        [head, body, dcc.Store(id={"type": "card-state", "card": cid}, data=state)],
+        [
+            head,
+            body,
+            dcc.Store(id={"type": "card-state", "card": cid}, data=stamp_state(state)),
+            dcc.Store(id={"type": "card-zoom", "card": cid}),  # the graph's zooms (see ploteries.viz.ticks)
+        ],
         className=f"card card-{model.definition.get('card') or 'plotly'}",
         id={"type": "card", "card": cid},
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from ploteries.figures import strip_store_keys, validate_definition
 
 from .cards import CardType, card_for_kind
-from .definitions import SeriesIndex, definition_tab, main_series, stored_definitions, tabs_of
+from .definitions import AUTO_PREFIX, SeriesIndex, definition_tab, main_series, stored_definitions, tabs_of
 from .library import Library, SeriesRef, Snapshot
 from .services.tags import Regex, compile_filter
 from .settings import run_key_from_value
@@ -119,7 +119,7 @@ def card_models(
         card = types.get(d.get("card") or "plotly")
         bindings = d.get("series") if isinstance(d.get("series"), Mapping) else {}
         bound = {name: index.bind(b) for name, b in bindings.items() if isinstance(b, Mapping)}
-        auto = fid.startswith("auto/")
+        auto = fid.startswith(AUTO_PREFIX)
         if auto and not any(bound.values()):
             continue
         if not _tag_matches(regex, d, bound):

@@ -75,6 +75,7 @@ def test_every_kind_names_a_card_of_the_viewer_and_reserved_tags_are_unique():
     tags = [t for k in KINDS.values() for t in k.tags]
     assert len(tags) == len(set(tags)) == len(RESERVED_TAGS)
     assert all(k.encoding in ("array", "text", "json") for k in KINDS.values())
+    assert all(k.main_parts and set(k.main_parts) <= set(k.parts) for k in KINDS.values())
 
 
 def test_viewer_default_cards_follow_the_registry():

@@ -5,6 +5,7 @@ import numpy as np
 
 import ploteries
 from ploteries.storage import DatabaseWriter
+from ploteries.storage.hdf5 import layout
 from ploteries.storage.hdf5.backend import HDF5Backend
 from ploteries.storage.hdf5.repair import rebuild
 
@@ -19,11 +20,10 @@ def write_some(path):
 
 def test_orphan_nodes_of_an_uncommitted_transaction_are_replaced(db_path):
     write_some(db_path)
-    with h5py.File(
-        db_path, "r+", locking=False
-    ) as f:  # as a writer killed before its catalog write leaves it
-        f["series"].create_group("s000002").create_dataset("b0", data=np.arange(3))
-        f["series"]["s000000"].create_dataset("b1", data=np.arange(3))
+    with h5py.File(db_path, "r+", locking=False) as f:  # as a writer killed before its head write leaves it
+        next_key = layout.read_head(f, db_path).state_len
+        for key in range(next_key, next_key + 4):
+            f["data"].create_dataset(str(key), data=np.arange(3))
     with DatabaseWriter(db_path) as w:
         w.append("b", "new", np.arange(4.0), step=7)
         w.append("a", "loss", np.int32(9), step=50)  # a new dtype: a new block b1 in s000000

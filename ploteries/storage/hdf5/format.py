@@ -1,25 +1,17 @@
-"""The on-disk layout of a ploteries database (see docs/format.md).
+"""Block-level reads and writes shared by both format versions, and the version-1 catalog (read only).
 
-```
-/                       attrs: ploteries_format (int)
-/catalog_a, /catalog_b  uint8: two slots of the JSON catalog, the valid one with the higher generation wins
-/series/<id>/           attrs: run, tag, part, kind
-/series/<id>/<block>    fixed block: dataset of rows (step <i8, wall_time <f8, value <dtype, shape>)
-/series/<id>/<block>/   ragged block: group with `index` (step, wall_time, offset, shape) and `flat` values
-```
-The catalog holds the committed number of rows of every block: readers never look past it, so a crashed
-transaction's half-written rows are invisible and are overwritten by the next one.
+A block is a fixed dataset of rows (step <i8, wall_time <f8, value <dtype, shape>) or a ragged group with
+`index` (step, wall_time, offset, shape) and `flat` values; readers never look past its committed rows.
+Version 1 kept a JSON catalog in two slots, ``/catalog_a`` and ``/catalog_b`` (see docs/format.md); version 2
+is in ``layout``. Version-1 files are read here and converted to version 2 by their first write.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import struct
-import uuid
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import h5py
@@ -28,13 +20,12 @@ import numpy as np
 from ..catalog import Block, Catalog
 from ..dtypes import is_native, stored_dtype
 from ..errors import NotADatabaseError
-from .locking import file_lock
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # of the JSON catalog read here
+NEWEST_FORMAT = 2  # what this ploteries reads (version 2: layout.py)
 FORMAT_ATTR = "ploteries_format"
 CATALOG_SLOTS = ("catalog_a", "catalog_b")
 SLOT_HEAD = struct.Struct("<QQI")  # generation, length, crc32 of the JSON bytes
-CHUNK_BYTES = 32 * 1024
 
 
 # --------------------------------------------------------------------------------------------- file level
@@ -71,11 +62,11 @@ def read_catalog(h5: h5py.File, path: Path, cached: Catalog | None = None) -> Ca
             f"the HDF5 file has no '{FORMAT_ATTR}' attribute (a foreign HDF5 file). "
             "ploteries only reads files it wrote.",
         )
-    if int(version) > FORMAT_VERSION:
+    if int(version) > NEWEST_FORMAT:
         raise _not_a_database(
             path,
             f"format version {int(version)} is newer than this ploteries "
-            f"(reads up to {FORMAT_VERSION}); upgrade ploteries.",
+            f"(reads up to {NEWEST_FORMAT}); upgrade ploteries.",
         )
     heads = []
     for slot in CATALOG_SLOTS:
@@ -93,64 +84,6 @@ def read_catalog(h5: h5py.File, path: Path, cached: Catalog | None = None) -> Ca
             catalog.crc = crc
             return catalog
     raise _not_a_database(path, "its catalog is damaged (no valid catalog slot).")
-
-
-def write_catalog(h5: h5py.File, catalog: Catalog) -> None:
-    """Write ``catalog`` with the next generation into the slot not holding the current one."""
-    catalog.generation += 1
-    body = catalog.to_bytes()
-    catalog.crc = zlib.crc32(body)
-    raw = np.frombuffer(SLOT_HEAD.pack(catalog.generation, len(body), catalog.crc) + body, np.uint8)
-    slot = h5[CATALOG_SLOTS[catalog.generation % 2]]
-    slot.resize((len(raw),))
-    slot[:] = raw
-
-
-def initialize(h5: h5py.File) -> Catalog:
-    """Lay out an empty database in a new file."""
-    h5.attrs[FORMAT_ATTR] = FORMAT_VERSION
-    for slot in CATALOG_SLOTS:
-        h5.create_dataset(slot, shape=(0,), maxshape=(None,), dtype=np.uint8, chunks=(4096,))
-    h5.create_group("series")
-    catalog = Catalog(uid=uuid.uuid4().hex)
-    write_catalog(h5, catalog)
-    return catalog
-
-
-@contextlib.contextmanager
-def write_transaction(
-    path: Path, *, create: bool = True, fsync: bool = False, reserve: int = 0
-) -> Iterator[tuple[h5py.File, Catalog]]:
-    """Exclusive lock, open, yield (file, catalog); on success write the catalog, flush and close.
-
-    If the body raises, the catalog is not written: whatever the body appended stays invisible.
-    ``reserve`` is a bound on the bytes the body adds: if they (and room for the catalog) would not fit, a
-    clear ``OSError`` is raised before HDF5 writes anything (see :func:`check_space`).
-    """
-    path = Path(path)
-    with file_lock(path, exclusive=True, create=create) as fd:
-        fresh = os.fstat(fd).st_size == 0
-        if fresh and not create:
-            raise _not_a_database(path, "the file is empty.")
-        h5 = h5py.File(path, "w", locking=False) if fresh else open_h5(path, "r+")
-        try:
-            catalog = initialize(h5) if fresh else read_catalog(h5, path)
-            if reserve:
-                catalog_bytes = max(h5[slot].shape[0] for slot in CATALOG_SLOTS)
-                check_space(path, reserve + 2 * catalog_bytes + 2**20)
-            yield h5, catalog
-            # Data (and its chunk index) reach the file before the catalog that makes it visible: HDF5 writes
-            # dirty chunks in no particular order, and a catalog flushed before its rows would expose
-            # zero-filled rows after a kill -9.
-            h5.flush()
-            if fsync:
-                os.fsync(fd)
-            write_catalog(h5, catalog)
-            h5.flush()
-        finally:
-            h5.close()
-        if fsync:
-            os.fsync(fd)
 
 
 def _file_size_limit() -> int | None:
@@ -187,36 +120,7 @@ def check_space(path: Path, nbytes: int) -> None:
         )
 
 
-@contextlib.contextmanager
-def read_transaction(path: Path, cached: Catalog | None = None) -> Iterator[tuple[h5py.File, Catalog]]:
-    """Shared lock, open read-only, yield (file, catalog), close. Never outlives one call."""
-    path = Path(path)
-    try:
-        lock = file_lock(path, exclusive=False)
-        fd = lock.__enter__()
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            2,
-            f"no ploteries database at {path}; check the path (ploteries.find_databases "
-            "lists the databases below a directory).",
-        ) from None
-    try:
-        if os.fstat(fd).st_size == 0:
-            raise _not_a_database(path, "the file is empty.")
-        h5 = open_h5(path, "r")
-        try:
-            yield h5, read_catalog(h5, path, cached)
-        finally:
-            h5.close()
-    finally:
-        lock.__exit__(None, None, None)
-
-
 # ------------------------------------------------------------------------------------------- block level
-
-
-def _chunk_rows(itemsize: int) -> int:
-    return max(1, CHUNK_BYTES // max(1, itemsize))
 
 
 def fixed_row_dtype(block: Block, stored: bool) -> np.dtype:
@@ -229,32 +133,6 @@ def fixed_row_dtype(block: Block, stored: bool) -> np.dtype:
 
 def ragged_index_dtype(ndim: int) -> np.dtype:
     return np.dtype([("step", "<i8"), ("wall_time", "<f8"), ("offset", "<i8"), ("shape", "<i8", (ndim,))])
-
-
-def create_block(group: h5py.Group, block: Block) -> None:
-    """Create the datasets of a new ``block`` in its series group.
-
-    A node already at that name is the leftover of a transaction that never committed (the catalog does not
-    know it): it is replaced.
-    """
-    if block.name in group:
-        del group[block.name]
-    dtype = block.numpy_dtype
-    if block.layout == "ragged":
-        sub = group.create_group(block.name)
-        index = ragged_index_dtype(block.ndim)
-        sub.create_dataset(
-            "index", (0,), maxshape=(None,), dtype=index, chunks=(_chunk_rows(index.itemsize),)
-        )
-        flat = stored_dtype(dtype)
-        sub.create_dataset("flat", (0,), maxshape=(None,), dtype=flat, chunks=(_chunk_rows(flat.itemsize),))
-        sub.attrs["dtype"] = block.dtype
-    else:
-        row = fixed_row_dtype(block, stored=True)
-        ds = group.create_dataset(
-            block.name, (0,), maxshape=(None,), dtype=row, chunks=(_chunk_rows(row.itemsize),)
-        )
-        ds.attrs["dtype"] = block.dtype
 
 
 def _as_stored(values: np.ndarray) -> np.ndarray:
@@ -349,25 +227,3 @@ def read_ragged_steps(group: h5py.Group, block: Block) -> np.ndarray:
     if block.rows == 0:
         return np.empty(0, np.int64)
     return group["index"].fields("step")[: block.rows]
-
-
-def truncate_block(node, block: Block, keep: np.ndarray) -> None:
-    """Rewrite a block keeping only the committed rows where ``keep`` is True (used by purge)."""
-    block.step_min = block.step_max = block.last_step = None
-    block.sorted = True
-    if block.layout == "fixed":
-        rows = node[: block.rows][keep]
-        node.resize((len(rows),))
-        node[: len(rows)] = rows
-        block.rows = len(rows)
-        block.note_steps(rows["step"])
-        return
-    index, values = read_ragged(node, block, 0, block.rows)
-    kept = [v for v, k in zip(values, keep) if k]
-    index = index[keep]
-    block.rows = block.flat = 0
-    node["index"].resize((0,))
-    node["flat"].resize((0,))
-    append_ragged(node, block, index["step"], index["wall_time"], kept)
-    block.rows, block.flat = len(kept), sum(v.size for v in kept)
-    block.note_steps(index["step"])

@@ -1,57 +1,122 @@
-"""Rebuilding a database whose HDF5 structure a crash left damaged.
+"""Rebuilding a database: repair after a crash, and conversion of version-1 files to version 2.
 
 HDF5 does not order its metadata writes, so a writer killed inside a flush can leave structures that later
 transactions trip over ("addr overflow", "name already exists") although every committed row is readable
-through the catalog. ``rebuild`` copies exactly what the catalog says is committed into a fresh file and
-swaps it in atomically (``os.replace``); lockers notice the swap (see ``locking.file_lock``).
+through the catalog. ``rebuild`` copies exactly what the catalog says is committed into a fresh version-2 file
+and swaps it in atomically (``os.replace``); lockers notice the swap (see ``locking.file_lock``).
+
+The new file is built unnamed (``O_TMPFILE``) and given a name only to be renamed over the old one at once,
+so a rebuild killed half-way leaves nothing behind; leftovers of older versions (``.<name>.rebuild``) are
+removed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
 import h5py
 
-from .format import CATALOG_SLOTS, FORMAT_ATTR, FORMAT_VERSION, open_h5, read_catalog, write_catalog
+from ..catalog import Catalog
+from . import layout
+from .format import FORMAT_ATTR, open_h5, read_catalog
 from .locking import file_lock
 
 
-def _copy_dataset(src: h5py.Dataset, dst_group: h5py.Group, name: str, rows: int) -> None:
-    data = src[:rows]
-    ds = dst_group.create_dataset(name, data=data, maxshape=(None,), chunks=src.chunks)
-    ds.attrs.update(dict(src.attrs))
-
-
 def rebuild(path: Path) -> None:
-    """Copy the committed content of ``path`` into a new file and put it in its place."""
+    """Copy the committed content of ``path`` (any format version) into a new version-2 file in its place."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.rebuild")
     with file_lock(path, exclusive=True):
-        with open_h5(path, "r") as src, h5py.File(tmp, "w", locking=False) as dst:
-            catalog = read_catalog(src, path)
-            dst.attrs[FORMAT_ATTR] = FORMAT_VERSION
-            for slot in CATALOG_SLOTS:
-                dst.create_dataset(slot, shape=(0,), maxshape=(None,), dtype="u1", chunks=(4096,))
-            series = dst.create_group("series")
-            for entry in catalog.series:
-                group = series.create_group(entry.id)
-                group.attrs.update(
-                    {"run": entry.run, "tag": entry.tag, "part": entry.part, "kind": entry.kind}
-                )
-                old = src["series"][entry.id]
-                for block in entry.blocks:
-                    if block.layout == "fixed":
-                        _copy_dataset(old[block.name], group, block.name, block.rows)
-                    else:
-                        sub = group.create_group(block.name)
-                        sub.attrs.update(dict(old[block.name].attrs))
-                        _copy_dataset(old[block.name]["index"], sub, "index", block.rows)
-                        _copy_dataset(old[block.name]["flat"], sub, "flat", block.flat)
-            write_catalog(dst, catalog)
-        tmp_fd = os.open(tmp, os.O_RDONLY)
+        _remove_leftovers(path)
+        fd, named = _unnamed_file(path.parent)
         try:
-            os.fsync(tmp_fd)
+            with os.fdopen(os.dup(fd), "w+b") as fileobj:
+                with h5py.File(fileobj, "w") as dst:  # a version-0 superblock: no open-file flags
+                    dst.attrs[FORMAT_ATTR] = 0
+                with open_h5(path, "r") as src, h5py.File(fileobj, "r+", libver=layout.LIBVER) as dst:
+                    copy_committed(src, dst, path)
+                fileobj.flush()
+            os.fsync(fd)
+            _link_over(fd, path)
         finally:
-            os.close(tmp_fd)
-        os.replace(tmp, path)
+            os.close(fd)
+            if named is not None:
+                named.unlink(missing_ok=True)
+
+
+def committed_catalog(src: h5py.File, path: Path) -> tuple[Catalog, object]:
+    """The committed catalog of an open file of any version, and how to find a block's node."""
+    if int(src.attrs.get(FORMAT_ATTR, 0)) == layout.FORMAT_VERSION:
+        stat = os.stat(path)
+        catalog = layout.load(src, path, (stat.st_dev, stat.st_ino), None).catalog
+        data = src["data"]
+        return catalog, lambda entry, block: data[block.name]
+    catalog = read_catalog(src, path)
+    return catalog, lambda entry, block: src["series"][entry.id][block.name]
+
+
+def copy_committed(src: h5py.File, dst: h5py.File, path: Path) -> None:
+    """Write the committed content of ``src`` into the empty file ``dst`` as a version-2 database."""
+    catalog, node = committed_catalog(src, path)
+    layout.initialize(dst, uid=catalog.uid)
+    data = dst["data"]
+    ops: list[dict] = [{"op": "docs", "docs": catalog.documents}]
+    states: dict[int, tuple] = {}
+    key = 0
+    for entry in catalog.series:
+        ops.append(layout.series_op(entry))
+        for block in entry.blocks:
+            new = dataclasses.replace(block, name=str(key))
+            layout.create_block(data, new)
+            old = node(entry, block)
+            if block.layout == "fixed":
+                _copy_rows(old, data[new.name], block.rows)
+            else:
+                _copy_rows(old["index"], data[new.name]["index"], block.rows)
+                _copy_rows(old["flat"], data[new.name]["flat"], block.flat)
+            ops.append(layout.block_op(entry, new))
+            states[key] = layout.slot_row(new, 2)
+            key += 1
+    for writer, seq in catalog.writers.items():
+        ops.append({"op": "writer", "w": writer, "k": key})
+        states[key] = layout.slot_row(None, 2, seq)
+        key += 1
+    view = layout.load(dst, path, (0, 0), None)
+    dst.flush()
+    layout.write_head(dst, layout.commit_state(dst, view, ops, states, key))
+
+
+def _copy_rows(src: h5py.Dataset, dst: h5py.Dataset, rows: int) -> None:
+    step = 1 << 20
+    dst.resize((rows,))
+    for lo in range(0, rows, step):
+        hi = min(rows, lo + step)
+        dst[lo:hi] = src[lo:hi]
+
+
+def _unnamed_file(directory: Path) -> tuple[int, Path | None]:
+    """A new file in ``directory`` without a name (it vanishes if we die); a hidden named one if unsupported."""
+    try:
+        return os.open(directory, os.O_TMPFILE | os.O_RDWR, 0o644), None
+    except (OSError, AttributeError):
+        name = directory / f".ploteries-{os.getpid()}.rebuild"
+        return os.open(name, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644), name
+
+
+def _link_over(fd: int, path: Path) -> None:
+    """Give the file open at ``fd`` the name ``path``, replacing the old file in one step."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.rebuild")
+    tmp.unlink(missing_ok=True)
+    proc = os.open("/proc/self/fd", os.O_RDONLY)
+    try:  # linkat(..., AT_SYMLINK_FOLLOW): gives the unnamed file a name (os.link alone would call link())
+        os.link(str(fd), tmp, src_dir_fd=proc, follow_symlinks=True)
+    finally:
+        os.close(proc)
+    os.replace(tmp, path)
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Delete ``.rebuild`` files that rebuilds killed by older versions left beside ``path``."""
+    for leftover in path.parent.glob(f".{path.name}*.rebuild"):
+        leftover.unlink(missing_ok=True)

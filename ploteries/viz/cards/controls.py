@@ -20,6 +20,7 @@ from dash import MATCH, Input, Output, State, dcc, html, no_update
 from ..ids import VIEW_STATES, card_id
 from ..library import SeriesRef
 from ..settings import run_key_value
+from ..ticks import stamp_state, unstamped
 from .base import CardContext, read_series
 from .scalar import graph_body
 
@@ -110,8 +111,8 @@ def register_redraw(app, inputs: Sequence[tuple[str, str]], draw: Callable) -> N
         context = app.viewer.card_context(dash.ctx.triggered_id["card"], *view)
         if context is None:
             return no_update, no_update
-        drawn = draw(context, state if isinstance(state, dict) else {}, *values)
-        return (no_update, no_update) if drawn is None else drawn
+        drawn = draw(context, unstamped(state), *values)
+        return (no_update, no_update) if drawn is None else (drawn[0], stamp_state(drawn[1]))
 
 
 def run_value(ref: SeriesRef) -> str:

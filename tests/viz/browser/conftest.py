@@ -101,6 +101,35 @@ class ViewerPage:
             title,
         )
 
+    def interactive(self, title: str) -> bool:
+        """Whether the graph of the card titled ``title`` is drawn and listens to the user (zoom, pan, hover)."""
+        return self.page.evaluate(
+            """(title) => {
+                const card = Array.from(document.querySelectorAll('.card')).find(
+                    c => c.querySelector('.card-title').textContent === title);
+                const gd = card && card.querySelector('.js-plotly-plot');
+                // dcc.Graph binds its event handlers once its first drawing is done (the class goes away)
+                return Boolean(gd && gd.data && !gd.classList.contains('dash-graph--pending'));
+            }""",
+            title,
+        )
+
+    def zoom(self, title: str, layout: dict) -> None:
+        """Zoom or pan the graph of the card titled ``title`` as the user would (``Plotly.relayout``)."""
+        self.wait_for(lambda: self.interactive(title))
+        self.page.evaluate(
+            """([title, layout]) => {
+                const card = Array.from(document.querySelectorAll('.card')).find(
+                    c => c.querySelector('.card-title').textContent === title);
+                return Plotly.relayout(card.querySelector('.js-plotly-plot'), layout);
+            }""",
+            [title, layout],
+        )
+
+    def ticks(self) -> dict:
+        """What became of the live ticks so far: requested, applied, dropped (whole), cardsDropped."""
+        return self.page.evaluate("() => ({...window.ploteriesTicks})")
+
     def wait_for(self, predicate, timeout: float = 20.0, interval: float = 0.1):
         """Poll ``predicate()`` until it returns a truthy value; returns it, or fails with the last value."""
         deadline = time.monotonic() + timeout

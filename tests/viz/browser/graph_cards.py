@@ -43,13 +43,6 @@ def wait(page, predicate, timeout: float = 30.0):
 
 
 def rewind(page, step: int) -> None:
-    """Move the global step slider to ``step``, pausing first.
-
-    A live tick in flight when the slider moves answers with the latest step and moves the slider back
-    to live (a race of the viewer's shared refresh callback); pausing first leaves no tick in flight.
-    """
-    page.page.get_by_label("Pause").check()
-    wait(page, lambda: page.page.locator("#status").inner_text() == "paused")
-    page.page.wait_for_timeout(300)
+    """Move the global step slider to ``step``, as a user would while the page is live (ticks in flight)."""
     page.set_slider("step-slider", step)
     wait(page, lambda: page.page.locator("#status").inner_text() == f"rewound to step {step}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -137,15 +139,11 @@ def test_zoom_fetches_the_visible_range_at_full_resolution(start_viewer, open_pa
     assert 1000 <= len(raw["x"]) <= 2000  # a low-resolution picture of the whole range
     assert raw["x"][0] == 0 and raw["x"][-1] == n - 1
     assert max(raw["y"]) == pytest.approx(values.max(), abs=1e-6)  # min/max kept: the extremes are drawn
-    page.page.evaluate(
-        """() => Plotly.relayout(document.querySelector('.card .js-plotly-plot'), {'xaxis.range': [1000, 1500]})"""
-    )
+    page.zoom("wave", {"xaxis.range": [1000, 1500]})
     zoomed = page.wait_for(lambda: (r := by_name(page.traces("wave"), "r", False))["x"][0] >= 990 and r)
     assert zoomed["x"] == list(range(999, 1502))  # every row in view, plus one beyond each edge
     np.testing.assert_allclose(zoomed["y"], values[999:1502], rtol=1e-6)
-    page.page.evaluate(
-        """() => Plotly.relayout(document.querySelector('.card .js-plotly-plot'), {'xaxis.autorange': true})"""
-    )
+    page.zoom("wave", {"xaxis.autorange": True})
     page.wait_for(lambda: by_name(page.traces("wave"), "r", False)["x"][-1] == n - 1)
 
 
@@ -209,3 +207,105 @@ def test_a_replaced_file_is_resent_in_full(start_viewer, open_page, tmp_path):
     replacement = write_scalars(tmp_path / "new.h5", {"r": {"loss": [7.0, 8.0, 9.0, 10.0]}})
     replacement.replace(db)
     page.wait_for(lambda: by_name(page.traces("loss"), "r", False)["y"] == [7.0, 8.0, 9.0, 10.0])
+
+
+class HeldTick:
+    """Holds back the reply of the viewer's next live tick that ``carries`` something (the server's test hook).
+
+    The tick is computed from what the page showed when it asked; while its reply is held, the test acts as the
+    user would; on :meth:`release` the reply travels, and the page must drop what no longer applies.
+    """
+
+    def __init__(self, viewer, carries):
+        self.carries = carries
+        self.computed = threading.Event()
+        self.released = threading.Event()
+        viewer.app.viewer.before_tick_reply = self._hold
+
+    def _hold(self, reply: dict) -> None:
+        if self.computed.is_set() or not self.carries(reply):
+            return
+        self.computed.set()
+        self.released.wait(timeout=120)
+
+    def wait_computed(self) -> None:
+        assert self.computed.wait(timeout=60), "no tick carried the new rows"
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def answered(page_or_ticks) -> int:
+    """How many tick replies the page has received (applied or dropped)."""
+    t = page_or_ticks if isinstance(page_or_ticks, dict) else page_or_ticks.ticks()
+    return t["applied"] + t["dropped"]
+
+
+def slider_value(page):
+    return page.page.evaluate("() => document.querySelector('#step-slider input[type=number]').value")
+
+
+def test_a_tick_computed_before_a_rewind_never_undoes_it(start_viewer, open_page, tmp_path):
+    db = write_scalars(tmp_path / "runs" / "db.h5", {"r": {"loss": list(np.arange(100.0))}})
+    viewer = start_viewer(db.parent, reload_interval=0.3)
+    page = open_page(viewer.url)
+    page.wait_for(lambda: page.traces("loss"))
+    held = HeldTick(viewer, carries=lambda reply: reply["slider"][2] == 100)  # live: the slider moves to 100
+    with DatabaseWriter(db) as w:
+        w.append_scalar("r", "loss", 100.0, 100)
+    held.wait_computed()  # a tick saw step 100 and would extend the line and move the slider there
+    ticks = page.ticks()
+    page.set_slider("step-slider", 40)  # Dash runs the rewind once the tick in flight is answered
+    held.release()
+    page.wait_for(lambda: answered(page) > answered(ticks))
+    assert page.ticks()["applied"] == ticks["applied"], "the held tick's reply must be dropped"
+    page.wait_for(lambda: by_name(page.traces("loss"), "r", False)["x"][-1] == 40)
+    assert page.page.locator("#status").inner_text() == "rewound to step 40"
+    assert slider_value(page) == "40"
+    page.page.click("#live")
+    page.wait_for(lambda: by_name(page.traces("loss"), "r", False)["x"][-1] == 100)
+
+
+def test_a_tick_computed_before_a_zoom_never_undoes_it(start_viewer, open_page, tmp_path):
+    n = 20_000
+    values = np.sin(np.arange(n + 10) / 50.0)
+    db = write_scalars(tmp_path / "runs" / "big.h5", {"r": {"wave": values[:n]}})
+    viewer = start_viewer(db.parent, reload_interval=0.3)
+    page = open_page(viewer.url)
+    page.wait_for(lambda: page.traces("wave"))
+    held = HeldTick(viewer, carries=lambda reply: bool(reply["cards"]))
+    with DatabaseWriter(db) as w:
+        for step in range(n, n + 10):
+            w.append_scalar("r", "wave", float(values[step]), step)
+    held.wait_computed()  # a tick read the card before the zoom and would extend (or redraw) its lines
+    page.zoom("wave", {"xaxis.range": [1000, 1500]})
+    page.wait_for(lambda: by_name(page.traces("wave"), "r", False)["x"][0] >= 990)
+    ticks = page.ticks()
+    held.release()
+    page.wait_for(lambda: answered(page) > answered(ticks))
+    assert page.ticks()["cardsDropped"] == ticks["cardsDropped"] + 1, (
+        "the held tick's card update must be dropped"
+    )
+    zoomed = by_name(page.traces("wave"), "r", False)
+    assert zoomed["x"] == list(range(999, 1502))  # the zoom's full-resolution rows, nothing else
+    np.testing.assert_allclose(zoomed["y"], values[999:1502], rtol=1e-6)
+
+
+def test_a_tick_computed_before_hiding_a_run_never_draws_it(start_viewer, open_page, two_runs):
+    viewer = start_viewer(two_runs, reload_interval=0.3)
+    page = open_page(viewer.url)
+    page.wait_for(lambda: page.traces("loss/train"))
+    held = HeldTick(viewer, carries=lambda reply: bool(reply["cards"]))
+    with DatabaseWriter(two_runs / "exp1" / "ploteries.h5") as w:
+        w.append_scalar("exp1", "loss/train", 9.0, len(LOSS))
+    held.wait_computed()  # a tick would extend exp1's line (trace 0 of the card)
+    ticks = page.ticks()
+    page.page.locator(".runs label", has_text="exp1").click()
+    held.release()
+    page.wait_for(lambda: answered(page) > answered(ticks))
+    assert page.ticks()["applied"] == ticks["applied"], "the held tick's reply must be dropped"
+    traces = page.wait_for(
+        lambda: (t := page.traces("loss/train")) and {x["name"] for x in t} == {"seed=1", "seed=2"} and t
+    )
+    assert by_name(traces, "seed=1", smoothed=False)["y"] == [2.0, 1.0]
+    assert by_name(traces, "seed=2", smoothed=False)["y"] == [4.0, 3.0, 2.0]

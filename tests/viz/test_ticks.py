@@ -1,0 +1,100 @@
+"""Live ticks: card state revisions, the view a tick echoes, and what a tick sends when nothing changed."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ploteries.storage import DatabaseWriter
+from ploteries.viz.app import Viewer, slider_range
+from ploteries.viz.library import Library
+from ploteries.viz.settings import ViewSettings
+from ploteries.viz.ticks import REV, card_revisions, stamp_state, tick_reply, tick_view, unstamped
+from tests.viz.helpers import write_scalars
+from tests.viz.media_data import write_media
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(st.dictionaries(st.text(max_size=8).filter(lambda k: k != REV), json_values, max_size=6))
+def test_a_stamped_state_is_the_card_types_state_plus_a_fresh_revision(state):
+    stamped = stamp_state(state)
+    assert unstamped(stamped) == state
+    assert isinstance(stamped[REV], str) and len(stamped[REV]) == 12
+    assert stamp_state(state)[REV] != stamped[REV]
+
+
+@given(json_values)
+def test_unstamped_takes_anything_the_browser_sends(value):
+    assert isinstance(unstamped(value), dict)
+
+
+def test_revisions_and_the_echoed_view_go_back_in_the_reply():
+    states = [stamp_state({"n": 1}), {"n": 2}, "garbage"]
+    revs = card_revisions(["a", "b", "c"], states)
+    assert revs == {"a": states[0][REV], "b": None, "c": None}
+    view = tick_view({"step": None}, "loss", "l.*", None, ["r"], 2, 99, ["pause"])
+    reply = tick_reply(
+        {"id": 7, "t": 1},
+        view,
+        revs,
+        version="v2",
+        cards={"a": {"state": {"n": 3}}},
+        slider=(0, 99, 99),
+        status=("live", "status"),
+    )
+    assert reply == {
+        "id": 7,
+        "view": [{"step": None}, "loss", "l.*", None, ["r"], 2, 99, ["pause"]],
+        "revs": revs,
+        "version": "v2",
+        "cards": {"a": {"state": {"n": 3}}},
+        "slider": [0, 99, 99],
+        "status": ["live", "status"],
+    }
+    assert (
+        tick_reply(None, view, {}, version=None, cards={}, slider=(0, 1, None), status=("", ""))["id"] is None
+    )
+
+
+def first_page_states(viewer: Viewer, tab) -> tuple[dict, list]:
+    """The stamped card states of a tab's first page, as the browser holds them, and the models."""
+    snapshot = viewer.library.refresh()
+    models = viewer.models(snapshot, tab, None, None, None)
+    cards = viewer.render_cards(models, snapshot, ViewSettings(), viewer.colors(snapshot))
+    states = {}
+    for card in cards:
+        store = next(c for c in card.children if getattr(c, "id", {}).get("type") == "card-state")
+        states[store.id["card"]] = store.data
+    return states, models
+
+
+def test_a_tick_over_unchanged_data_sends_nothing_for_any_card_type(tmp_path):
+    write_media(tmp_path / "runs", steps=(0, 10))
+    write_scalars(tmp_path / "runs" / "s.h5", {"r": {"loss": [1.0, 2.0]}})
+    viewer = Viewer(Library([tmp_path / "runs"]))
+    for tab in ("img", "loss", "notes", "sound", "clip"):
+        held, models = first_page_states(viewer, tab)
+        assert held and all(REV in s for s in held.values())
+        snapshot = viewer.library.refresh()
+        assert viewer.card_updates(snapshot, held, ViewSettings(), tab, None, None, None, live=True) == {}, (
+            tab
+        )
+
+
+def test_a_tick_sends_new_rows_and_the_slider_follows_the_latest_step(tmp_path):
+    db = write_scalars(tmp_path / "runs" / "s.h5", {"r": {"loss": [1.0, 2.0, 3.0]}})
+    viewer = Viewer(Library([db.parent]))
+    held, _ = first_page_states(viewer, "loss")
+    assert slider_range(viewer.library.snapshot) == (0, 2)
+    with DatabaseWriter(db) as w:
+        w.append_scalar("r", "loss", 4.0, 3)
+    snapshot = viewer.library.refresh()
+    updates = viewer.card_updates(snapshot, held, ViewSettings(), "loss", None, None, None, live=True)
+    (update,) = updates.values()
+    assert update.state["series"][0]["n"] == 4 and REV not in update.state
+    assert slider_range(snapshot) == (0, 3)
