@@ -1,4 +1,4 @@
-"""The ``ploteries`` command line: ``ploteries ls|serve|figures|import|export ...``.
+"""The ``ploteries`` command line: ``ploteries ls|serve|figures|import|export|push ...``.
 
 Each subcommand lives in its own module and registers itself through ``add_parser(subparsers)``; this file
 only routes.
@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "serve": "ploteries.commands.serve",
     "figures": "ploteries.commands.figures",
     "import": "ploteries.commands.import_tb",
+    "push": "ploteries.commands.push",
 }
 
 

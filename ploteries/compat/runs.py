@@ -6,7 +6,8 @@ The rule, matching what ``tensorboard --logdir <parent of log_dir>`` shows:
   path component (``runs/exp1`` -> run ``exp1``).
 - No ``log_dir``: ``runs/<%b%d_%H-%M-%S>_<hostname><comment>``, as torch names it; the run is its last component.
 - ``database=`` puts the run into that file (many runs in one file); ``run=`` names the run. Without
-  ``log_dir``, ``get_logdir()`` is the database's directory.
+  ``log_dir``, ``get_logdir()`` is the database's directory. A URL ``http://HOST:PORT/db.h5`` writes through a
+  ploteries server; ``get_logdir()`` is then ``log_dir`` if given, else the URL.
 - ``add_scalars(main_tag, {key: v})`` writes run ``<run>/<main_tag with '/' -> '_'>_<key>`` (torch's sub-folder;
   tensorboardX's writer, when :func:`ploteries.patch` routes it here, keeps its own ``<run>/<main_tag>/<key>``),
   ``add_hparams`` writes run ``<run>/<run_name or str(time.time())>``.
@@ -19,6 +20,8 @@ import os
 import socket
 from datetime import datetime
 from pathlib import Path
+
+from ploteries.storage.remote.wire import is_url, parse_url
 
 __all__ = [
     "DATABASE_NAME",
@@ -39,8 +42,12 @@ class Location:
     """Resolved destination of a writer: ``log_dir`` (as ``get_logdir()`` returns it), database file, run."""
 
     log_dir: str | os.PathLike
-    database: Path
+    database: Path | str  # a str for a database on a ploteries server (http://HOST:PORT/db.h5)
     run: str
+
+    @property
+    def remote(self) -> bool:
+        return isinstance(self.database, str)
 
 
 def default_log_dir(comment: str = "", now: datetime | None = None, hostname: str | None = None) -> str:
@@ -89,6 +96,8 @@ def resolve_location(
     >>> loc = resolve_location(database="runs/sweep.h5", run="lr=0.1")
     >>> loc.log_dir, str(loc.database), loc.run
     ('runs', 'runs/sweep.h5', 'lr=0.1')
+    >>> resolve_location(database="http://node1:6006/sweep.h5", run="lr=0.1").database
+    'http://node1:6006/sweep.h5'
     """
     _check_text(log_dir, "log_dir")
     _check_text(database, "database")
@@ -96,6 +105,10 @@ def resolve_location(
         raise TypeError(f"run must be a str such as 'lr=0.1', got {type(run).__name__} {run!r:.60}")
     if not isinstance(comment, str):
         raise TypeError(f"comment must be a str, got {type(comment).__name__} {comment!r:.60}")
+    if is_url(database):
+        parse_url(database)
+        name = run if run is not None else run_name_of(log_dir or default_log_dir(comment))
+        return Location(log_dir or database, database, name)
     if database is not None:
         database = Path(database)
         if database.suffix == "" and database.is_dir():

@@ -108,7 +108,9 @@ class SummaryWriter:
         Accepted for compatibility; several writers of one ``log_dir`` share its database.
     database : str or Path, keyword-only
         Write into this database file instead of ``<log_dir>/ploteries.h5`` (many runs in one file; several
-        processes may write different runs at once).
+        processes may write different runs at once). A URL ``http://HOST:PORT/sweep.h5`` writes through a
+        ploteries server (``ploteries serve ROOT --accept-writes``; token from ``PLOTERIES_TOKEN``; see
+        docs/remote.md): every call is spooled locally first and sent in the background.
     run : str, keyword-only
         The run name (default: ``basename(log_dir)``).
     media_dir : str or Path, keyword-only
@@ -119,6 +121,9 @@ class SummaryWriter:
         their input.
     logdir : str or Path, keyword-only
         tensorboardX's spelling of ``log_dir``.
+    close_timeout : float, keyword-only
+        With a remote ``database``: longest wait in ``close()`` for the server (default 10 s); what it has not
+        taken by then stays in the local spool for the next writer or ``ploteries push``.
     comet_config : dict, keyword-only
         Accepted for tensorboardX scripts; ploteries sends nothing to Comet (a warning says so unless the
         config is ``{"disabled": True}``).
@@ -145,6 +150,7 @@ class SummaryWriter:
         run: str | None = None,
         media_dir: str | os.PathLike | None = None,
         logdir: str | os.PathLike | None = None,
+        close_timeout: float | None = None,
         comet_config: dict | None = None,
     ) -> None:
         if logdir is not None and not log_dir:
@@ -173,6 +179,14 @@ class SummaryWriter:
         self.flush_secs = flush_secs
         self.filename_suffix = filename_suffix
         self._commit_secs = min(secs, _LIVE_SECS)
+        if location.remote and media_dir is not None:
+            raise ValueError(
+                f"media_dir= needs a local database; with database={self.database!r} images and videos are "
+                "stored in the database itself (drop media_dir)"
+            )
+        if close_timeout is not None and not location.remote:
+            raise ValueError("close_timeout= applies to a remote database (database='http://...') only")
+        self._remote = {} if close_timeout is None else {"close_timeout": close_timeout}
         self._write_to_disk = bool(write_to_disk)
         self._media = None
         if media_dir is not None and self._write_to_disk:
@@ -189,7 +203,7 @@ class SummaryWriter:
         self._db: DatabaseWriter | None = None
         self._append_scalar = None  # the open writer's append_scalar (the hot path skips a lookup)
         self.file_writer = self._sink(self.run)
-        if self._write_to_disk:
+        if self._write_to_disk and not location.remote:
             os.makedirs(self.log_dir, exist_ok=True)
             self.database.parent.mkdir(parents=True, exist_ok=True)
         self._open()
@@ -204,7 +218,7 @@ class SummaryWriter:
                     self._db = _Discard()
                     self._append_scalar = self._db.append_scalar
                     return self._db
-                db = DatabaseWriter(self.database, flush_secs=self._commit_secs)
+                db = DatabaseWriter(self.database, flush_secs=self._commit_secs, **self._remote)
                 if self.purge_step is not None:
                     for name in self._run_family(db):
                         db.purge(name, self.purge_step)

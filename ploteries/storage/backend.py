@@ -161,7 +161,8 @@ class Backend(abc.ABC):
 
 
 def open_backend(target, *, create: bool = False, fsync: bool = False) -> Backend:
-    """The backend for ``target``: a :class:`Backend` is returned as is, a path gives the HDF5 backend.
+    """The backend for ``target``: a :class:`Backend` is returned as is, a path gives the HDF5 backend, a URL
+    ``http[s]://HOST:PORT/db.h5`` the remote backend (a database on a ploteries server).
 
     ``create`` lets the first commit create a missing file; ``fsync`` syncs it at every commit.
 
@@ -172,6 +173,12 @@ def open_backend(target, *, create: bool = False, fsync: bool = False) -> Backen
     """
     if isinstance(target, Backend):
         return target
+    from .remote.wire import is_url  # here: the remote backend imports this module
+
+    if is_url(target):
+        from .remote.backend import RemoteBackend
+
+        return RemoteBackend(target)
     if isinstance(target, str | os.PathLike):
         from .hdf5.backend import HDF5Backend
 

@@ -77,7 +77,9 @@ class Database:
     """
 
     def __init__(self, path):
-        if not isinstance(path, Backend):
+        from .remote.wire import is_url  # here: the remote backend imports this module
+
+        if not isinstance(path, Backend) and not is_url(path):
             path = check_database_path(path)
         self._backend = open_backend(path)
         self.path = getattr(self._backend, "path", None) or Path(self._backend.location)
@@ -282,7 +284,8 @@ class Database:
 
 
 def open(path) -> Database:  # noqa: A001 - mirrors builtins.open / h5py.File
-    """Open a ploteries database read-only.
+    """Open a ploteries database read-only: a path, or a URL ``http://HOST:PORT/db.h5`` of one on a ploteries
+    server (see docs/remote.md).
 
     Raises ``FileNotFoundError`` for a missing path and ``NotADatabaseError`` (a ``ValueError``) naming the
     file for a foreign HDF5 file, a non-HDF5 file or a damaged one.
@@ -292,6 +295,8 @@ def open(path) -> Database:  # noqa: A001 - mirrors builtins.open / h5py.File
     >>> import ploteries
     >>> with ploteries.open("runs/exp1/ploteries.h5") as db:  # doctest: +SKIP
     ...     db.runs(), db.tags("exp1"), db.read("exp1", "loss")["value"]
+    >>> with ploteries.open("http://node1:6006/sweep.h5") as db:  # doctest: +SKIP
+    ...     db.read("lr=0.1", "loss", start=1000)
     """
     return Database(path)
 

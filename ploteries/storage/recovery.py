@@ -170,7 +170,16 @@ def batch_from_journal(segments: list[Path], writer_id: str, committed: int) -> 
     return replayer.finish()
 
 
-def _committed_seqs(backend: Backend) -> dict[str, int]:
+def batch_from_frames(frames, writer_id: str, committed: int, source: str = "frames") -> Replay:
+    """:func:`batch_from_journal` for frames already read (a remote writer's delivery); ``source`` names them."""
+    replayer = _Replayer(writer_id, committed)
+    for fr in frames:
+        replayer.add(Path(source), fr)
+    return replayer.finish()
+
+
+def committed_seqs(backend: Backend) -> dict[str, int]:
+    """Per writer id, the last journal sequence number the database committed ({} for a new database)."""
     if not backend.exists():
         return {}
     return dict(backend.catalog().writers)
@@ -203,7 +212,7 @@ def recover(target) -> int:
 def _replay_writer(backend: Backend, jdir: Path, writer_id: str) -> int:
     """Commit what a dead writer's segments hold, then remove them (damaged ones are kept aside)."""
     segments = _segments(jdir, writer_id)
-    replay = batch_from_journal(segments, writer_id, _committed_seqs(backend).get(writer_id, 0))
+    replay = batch_from_journal(segments, writer_id, committed_seqs(backend).get(writer_id, 0))
     recovered = 0
     if replay.batch is not None:
         try:

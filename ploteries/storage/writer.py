@@ -87,7 +87,20 @@ class DatabaseWriter:
     >>> w.append_scalar("exp1", "loss", 0.25, step=10)         # doctest: +SKIP
     >>> w.append("exp1", "weights", np.zeros((3, 3)), step=10)  # doctest: +SKIP
     >>> w.close()                                              # doctest: +SKIP
+
+    A URL (``DatabaseWriter("http://HOST:PORT/sweep.h5")``) gives a
+    :class:`~ploteries.storage.remote.RemoteWriter` with the same methods, writing through a ploteries server
+    (keywords ``flush_secs``, ``close_timeout``, ``token``, ``spool``; see docs/remote.md).
     """
+
+    def __new__(cls, path=None, *args, **kwargs):
+        from .remote.wire import is_url  # here: the remote writer imports this module
+
+        if cls is DatabaseWriter and is_url(path):
+            from .remote.writer import RemoteWriter
+
+            cls = RemoteWriter  # a subclass: Python then calls RemoteWriter.__init__ with these arguments
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -115,8 +128,21 @@ class DatabaseWriter:
 
         recover(self._backend)  # replay journals of crashed writers
         self._backend.create()
-        self._lock_fd = lock_new_writer(self._journal_dir, self.id)
+        self._start_journal()
 
+        self._unflushed: Batch | None = None  # taken from pending, not yet committed (retried on failure)
+        self._committed_seq = 0
+        self._commit_done = threading.Condition()  # signalled after each commit attempt
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name=f"ploteries-writer-{self.id}", daemon=True)
+        self._thread.start()
+        _LIVE_WRITERS.add(self)
+
+    def _start_journal(self) -> None:
+        """Lock this writer's id in ``self._journal_dir`` and open its first segment: the state the append
+        methods use (a subclass that commits elsewhere, the remote writer, shares them)."""
+        self._lock_fd = lock_new_writer(self._journal_dir, self.id)
         self._lock = threading.Lock()  # guards everything below that the caller touches
         self._space = threading.Condition(self._lock)  # signalled when the pending batch is taken
         self._series: dict[tuple, _Series] = {}
@@ -131,15 +157,6 @@ class DatabaseWriter:
         self._closed = False
         self._error: BaseException | None = None  # raised on the caller's next call
         self._retry_error: BaseException | None = None  # the last failed commit, until one succeeds
-
-        self._unflushed: Batch | None = None  # taken from pending, not yet committed (retried on failure)
-        self._committed_seq = 0
-        self._commit_done = threading.Condition()  # signalled after each commit attempt
-        self._wake = threading.Event()
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, name=f"ploteries-writer-{self.id}", daemon=True)
-        self._thread.start()
-        _LIVE_WRITERS.add(self)
 
     # ------------------------------------------------------------------------------------------ public
 

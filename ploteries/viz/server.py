@@ -86,6 +86,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where TensorBoard event files found below a ROOT are imported to be shown "
         "(default ~/.cache/ploteries/events; the event files are never modified)",
     )
+    parser.add_argument(
+        "--accept-writes",
+        action="store_true",
+        help="accept records from remote writers (SummaryWriter(database='http://HOST:PORT/db.h5')) into "
+        "databases inside the first ROOT; needs PLOTERIES_TOKEN set (see docs/remote.md)",
+    )
+    parser.add_argument(
+        "--max-body",
+        type=float,
+        default=64,
+        metavar="MB",
+        help="largest request body a remote writer may send, in MB (default 64; larger answers 413)",
+    )
     tb = parser.add_argument_group("TensorBoard's flags, accepted as `tensorboard` spells them")
     tb.add_argument(
         "--logdir", action="append", type=Path, default=[], metavar="DIR", help="a ROOT (repeatable)"
@@ -168,6 +181,8 @@ def check_arguments(args: argparse.Namespace) -> None:
         )
     if args.media_root is not None and not args.media_root.is_dir():
         raise FileNotFoundError(2, f"--media-root {args.media_root} is not a directory")
+    if not args.max_body > 0:
+        raise ValueError(f"--max-body must be a positive number of MB, got {args.max_body}")
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -276,14 +291,20 @@ def serve(
     allowed_hosts: Sequence[str] = (),
     names=None,
     mirrors=(),
+    accept_writes: bool = False,
+    max_body: int = 64 * 2**20,
 ) -> None:
-    """Serve the viewer until interrupted (with the access token of ``PLOTERIES_TOKEN`` if it is set).
+    """Serve the viewer (and the remote API, see docs/remote.md) until interrupted.
+
+    The access token of the viewer and of the remote API is ``$PLOTERIES_TOKEN``; ``accept_writes`` refuses to
+    start without one.
 
     ``names`` (aligned with ``roots``) prefix the roots' labels; ``mirrors`` are extra sources kept in sync by
     the library (see :class:`~ploteries.viz.library.Mirror`).
     """
     from .app import create_app
     from .library import Library
+    from .remote_api import register_remote_api
     from .security import exposure_warning, token_from_env
 
     token = token_from_env()
@@ -292,6 +313,7 @@ def serve(
         print(warning, file=sys.stderr, flush=True)
     library = Library(roots, media_root=media_root, names=names, mirrors=mirrors)
     app = create_app(library, reload_interval=reload_interval, token=token, allowed_hosts=allowed_hosts)
+    register_remote_api(app.server, roots, token=token, accept_writes=accept_writes, max_body=max_body)
     server, bound = bind_server(app.server, host, port)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     note = f" (port {port} was busy)" if bound != port else ""
@@ -327,6 +349,8 @@ def run(args: argparse.Namespace, make_mirrors=None) -> int:
         allowed_hosts=[h for h in args.allowed_hosts.split(",") if h.strip()],
         names=args.root_names,
         mirrors=mirrors,
+        accept_writes=args.accept_writes,
+        max_body=int(args.max_body * 2**20),
     )
     return 0
 
