@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import json
 import os
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlencode
+
+from ploteries.storage.remote.wire import API
 
 __all__ = [
     "COOKIE",
@@ -208,6 +211,8 @@ def protect(app, *, token: str | None = None, allowed_hosts: Iterable[str] = ())
     headers: dict[str, str] = {}
 
     def plain(message: str, status: int) -> flask.Response:
+        if flask.request.path.startswith(API + "/"):  # the remote API answers its clients in JSON
+            return flask.Response(json.dumps({"error": message}), status=status, mimetype="application/json")
         return flask.Response(message + "\n", status=status, mimetype="text/plain")
 
     @server.before_request
