@@ -172,7 +172,9 @@ def security_headers(script_hashes: Sequence[str] = ()) -> dict[str, str]:
     """
     policy = {
         "default-src": "'self'",
-        "script-src": " ".join(["'self'", *script_hashes]),
+        # 'unsafe-eval': plotly's WebGL traces (scattergl, 3-D) compile their shaders' glue with Function();
+        # inline scripts stay refused but for Dash's own, by hash
+        "script-src": " ".join(["'self'", "'unsafe-eval'", *script_hashes]),
         "style-src": "'self' 'unsafe-inline'",  # Dash and Plotly set inline styles
         "img-src": "'self' data: blob:",
         "media-src": "'self' data: blob:",
