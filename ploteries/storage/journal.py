@@ -188,7 +188,7 @@ def _torn_tail(data: bytes, pos: int, legacy: bool) -> bool:
             return True
         magic, length, _ = FRAME_HEAD.unpack(head)
         return magic == MAGIC and pos + FRAME_HEAD.size + length > len(data)
-    return False
+    return head[:4] == b"\0\0\0\0"  # a mapped segment's frame is published by its magic, written last
 
 
 def scan(data: bytes) -> tuple[list[Declared | Records], list[Damage]]:
@@ -271,7 +271,10 @@ class JournalFile:
         stop = start + len(body)  # past the capacity, the map refuses the copy (IndexError): callers check
         mm = self.map
         mm[start:stop] = body
-        mm[pos:start] = FRAME_HEAD.pack(MAGIC, len(body), zlib.crc32(body))
+        # length and CRC, then the magic that publishes the frame: a kill -9 between two of these stores
+        # leaves a head without its magic, which replay knows for a write cut short, not for damage
+        mm[pos + 4 : start] = FRAME_HEAD.pack(MAGIC, len(body), zlib.crc32(body))[4:]
+        mm[pos : pos + 4] = MAGIC_BYTES
         self.pos = stop
 
     def sync(self) -> None:

@@ -132,6 +132,23 @@ def test_legacy_segments_are_read_and_their_torn_tail_is_silent():
     assert [f.seq for f in frames] == [1, 2, 3] and damage == []
 
 
+def test_a_mapped_frame_killed_before_its_magic_is_a_torn_write_not_damage(tmp_path):
+    segment = jn.JournalFile(tmp_path / "w.1.jnl", capacity=4096)
+    for seq in (1, 2, 3):
+        segment.append(jn.scalar_body(seq, 0, seq, 1.0, float(seq)))
+    last = segment.pos
+    segment.append(jn.scalar_body(4, 0, 4, 1.0, 4.0))
+    data = bytearray(segment.map[:])
+    frames, damage = jn.scan(bytes(data))
+    assert [f.seq for f in frames] == [1, 2, 3, 4] and damage == []
+    data[last : last + 4] = bytes(4)  # kill -9 after the length and CRC, before the magic that publishes it
+    frames, damage = jn.scan(bytes(data))
+    assert [f.seq for f in frames] == [1, 2, 3] and damage == []
+    data[last : last + 4] = jn.MAGIC_BYTES  # a published frame whose CRC fails is damage
+    data[last + 12] ^= 0xFF
+    assert jn.scan(bytes(data))[1] != []
+
+
 # ---------------------------------------------------------------------------------------------- replay
 
 CRASHING_WRITER = """

@@ -18,7 +18,7 @@ def test_the_page_draws_under_the_security_headers(start_viewer, open_page, tmp_
         console: list[str] = []
         page.on("console", lambda m: console.append(m.text))
         response = page.goto(viewer.url)
-        assert "script-src 'self' 'sha256-" in response.headers["content-security-policy"]
+        assert "script-src 'self' 'unsafe-eval' 'sha256-" in response.headers["content-security-policy"]
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll('.card .js-plotly-plot')).some(g => g.data && g.data.length)",
             timeout=60_000,
