@@ -6,7 +6,8 @@ Callbacks and what they do (state in, figure or ``Patch`` out):
   of the page (``Patch`` extends) and the step slider's range, for the view the page showed when it asked; the
   page applies the reply only where that view still holds (:mod:`ploteries.viz.ticks`, ``assets/ticks.js``).
 - ``redraw``: a settings change draws every card of the page anew.
-- ``explorer``: when databases, runs or definitions change, redraws the database list, runs and tabs.
+- ``explorer``: when databases or definitions change, redraws the database list, tabs and the sort options.
+- ``run_list``: the run list's page (filter, sort, show and hide, paging; see :mod:`ploteries.viz.run_list`).
 - ``render_cards``: the cards of the selected tab and page, drawn with their first data.
 - ``relayout``: a zoom or pan (the graph's x-axis events only) fetches the visible range at full resolution
   for that card only.
@@ -31,17 +32,30 @@ from dash.exceptions import PreventUpdate
 from .cards import CardContext, CardType, CardUpdate, load_card_types
 from .downloads import SUBMIT, register_download_route
 from .ids import VIEW_STATES
-from .layout import card_frame, database_list, error_body, page_layout, run_options
+from .layout import card_frame, database_list, error_body, page_layout
 from .library import Library, Snapshot
 from .media import register_media_routes
 from .page import PAGE_SIZE, CardModel, all_definitions, card_models, page_tabs, visible_series
+from .run_list import RunListView, apply_event, hparam_options, run_list_view, sort_options
 from .security import protect
+from .services.runlist import group_runs
 from .services.tags import compile_filter, run_colors
 from .settings import ViewSettings
 from .throttle import HeavyRequests
 from .ticks import card_revisions, stamp_state, tick_reply, tick_view, unstamped
 
-__all__ = ["FirstPage", "Viewer", "create_app", "slider_range"]
+__all__ = ["FirstPage", "Viewer", "create_app", "group_settings", "slider_range"]
+
+RUN_BUTTONS = (
+    "runs-all",
+    "runs-none",
+    "runs-show",
+    "runs-hide",
+    "runs-only",
+    "run-page-prev",
+    "run-page-next",
+)
+"""The run list's buttons (see :func:`ploteries.viz.run_list.apply_event`)."""
 
 _ASSETS = __file__.rsplit("/", 1)[0] + "/assets"
 
@@ -75,6 +89,7 @@ class FirstPage(NamedTuple):
 
     version: str
     explorer: tuple  # Viewer.explorer_view
+    runs: RunListView  # Viewer.run_list
     cards: tuple  # Viewer.cards_view
     steps: tuple[int, int]  # the step slider's range (slider_range)
 
@@ -99,6 +114,30 @@ def _follows_live(settings: ViewSettings, slider, slider_max) -> bool:
     return not numbers or slider >= slider_max
 
 
+def group_settings(old: ViewSettings, pattern, hparam, center, spread, click, clicked: bool) -> dict:
+    """The grouping part of the settings: a regex (with a capture) wins over an hparam; a click on a group's
+    line in a card (``{"group": name}``) expands or folds it.
+
+    Examples
+    --------
+    >>> group_settings(ViewSettings(), "lr=(.*)", "opt", "median", "std", None, False)["group"]
+    'regex:lr=(.*)'
+    >>> group_settings(ViewSettings(group="hparam:opt"), "", "opt", None, None, {"group": "adam"}, True)["expanded"]
+    ['adam']
+    """
+    if isinstance(pattern, str) and pattern.strip():
+        group = f"regex:{pattern}"
+    elif isinstance(hparam, str) and hparam:
+        group = f"hparam:{hparam}"
+    else:
+        group = ""
+    expanded = list(old.expanded) if group == old.group else []
+    name = click.get("group") if clicked and isinstance(click, dict) else None
+    if isinstance(name, str) and group:
+        expanded = [e for e in expanded if e != name] if name in expanded else [*expanded, name]
+    return {"group": group, "center": center, "spread": spread, "expanded": expanded}
+
+
 def _update_json(update: CardUpdate) -> dict:
     """A card's update as sent to the page: the figure if any, the new state (with a new revision) if any."""
     out = {}
@@ -116,16 +155,24 @@ class Viewer:
         self.library = library
         self.types = types if types is not None else load_card_types()
         self._first_page_lock = threading.Lock()
+        self._colors: tuple[str, dict] | None = None
         self.before_tick_reply: Callable[[dict], None] | None = None
         """Test hook: called after a live tick is computed, before its reply is sent (tests hold ticks back)."""
 
     def colors(self, snapshot: Snapshot) -> dict:
+        """Each run's colour; computed once per snapshot version (runs change only with it): thousands of runs
+        take a good part of a second."""
+        cached = self._colors
+        if cached is not None and cached[0] == snapshot.version:
+            return cached[1]
         labels = snapshot.labels
         by_label = run_colors(labels.values())
-        return {key: by_label[label] for key, label in labels.items()}
+        colors = {key: by_label[label] for key, label in labels.items()}
+        self._colors = (snapshot.version, colors)
+        return colors
 
-    def models(self, snapshot: Snapshot, tab, tag_filter, run_filter, runs) -> list[CardModel]:
-        visible = visible_series(snapshot, run_filter, runs)
+    def models(self, snapshot: Snapshot, tab, tag_filter, run_filter, selection) -> list[CardModel]:
+        visible = visible_series(snapshot, run_filter, selection)
         return card_models(
             all_definitions(snapshot, self.types, self.library),
             self.types,
@@ -135,11 +182,11 @@ class Viewer:
         )
 
     def card_context(
-        self, card_id: str, settings_data, tab, tag_filter, run_filter, runs
+        self, card_id: str, settings_data, tab, tag_filter, run_filter, selection
     ) -> CardContext | None:
         """The context of one card of the page, from the values of :data:`~ploteries.viz.ids.VIEW_STATES`."""
         snapshot = self.library.snapshot
-        for model in self.models(snapshot, tab, tag_filter, run_filter, runs):
+        for model in self.models(snapshot, tab, tag_filter, run_filter, selection):
             if model.id == card_id and model.card_type is not None:
                 return self.context(
                     model, snapshot, ViewSettings.from_store(settings_data), self.colors(snapshot)
@@ -169,7 +216,7 @@ class Viewer:
         tab,
         tag_filter,
         run_filter,
-        runs,
+        selection,
         *,
         live,
     ) -> dict[str, CardUpdate]:
@@ -179,7 +226,7 @@ class Viewer:
         """
         colors = self.colors(snapshot)
         updates = {}
-        for model in self.models(snapshot, tab, tag_filter, run_filter, runs):
+        for model in self.models(snapshot, tab, tag_filter, run_filter, selection):
             if model.card_type is None or model.id not in held:
                 continue
             context = self.context(model, snapshot, settings, colors)
@@ -188,16 +235,11 @@ class Viewer:
                 updates[model.id] = update
         return updates
 
-    def explorer_view(self, snapshot: Snapshot, checked, old_options, tab) -> tuple:
-        """The explorer's parts: ``(databases, run options, checked runs, tab children, tab, banner)``.
+    def explorer_view(self, snapshot: Snapshot, tab) -> tuple:
+        """The explorer's parts: ``(databases, tab children, tab, banner, sort options, hparam options)``.
 
-        Runs that were not in ``old_options`` are checked (new runs are shown); the tab is kept if it still
-        exists, else the first.
+        The tab is kept if it still exists, else the first.
         """
-        options = run_options(snapshot, self.colors(snapshot))
-        known = {o["value"] for o in old_options or []}
-        keep = set(checked or [])
-        checked = [o["value"] for o in options if o["value"] in keep or o["value"] not in known]
         tabs = page_tabs(all_definitions(snapshot, self.types, self.library))
         tab_children = [
             dash.dcc.Tab(
@@ -215,15 +257,38 @@ class Viewer:
             if bad
             else []
         )
-        return database_list(snapshot), options, checked, tab_children, tab, banner
+        return (
+            database_list(snapshot),
+            tab_children,
+            tab,
+            banner,
+            sort_options(snapshot, self.library),
+            hparam_options(snapshot, self.library),
+        )
+
+    def run_list(
+        self, snapshot: Snapshot, pattern, sort, descending, selection, page, settings: ViewSettings
+    ) -> RunListView:
+        """One page of the run list (:func:`ploteries.viz.run_list.run_list_view`)."""
+        return run_list_view(
+            snapshot,
+            self.library,
+            self.colors(snapshot),
+            pattern=pattern,
+            sort=sort,
+            descending=bool(descending),
+            selection=selection,
+            page=page,
+            settings=settings,
+        )
 
     def cards_view(
-        self, snapshot: Snapshot, tab, tag_filter, run_filter, runs, page, settings: ViewSettings
+        self, snapshot: Snapshot, tab, tag_filter, run_filter, selection, page, settings: ViewSettings
     ) -> tuple:
         """The cards of one page: ``(cards, page info, pager style, tag filter error, run filter error)``."""
         tag_error = compile_filter(tag_filter)[1] or ""
         run_error = compile_filter(run_filter)[1] or ""
-        models = self.models(snapshot, tab, tag_filter, run_filter, runs)
+        models = self.models(snapshot, tab, tag_filter, run_filter, selection)
         pages = max(1, -(-len(models) // PAGE_SIZE))
         page = min(max(int(page or 0), 0), pages - 1)
         shown = models[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -244,9 +309,11 @@ class Viewer:
         """
         with self._first_page_lock:
             snapshot = self.library.refresh()
-            explorer = self.explorer_view(snapshot, None, None, None)
-            cards = self.cards_view(snapshot, explorer[4], None, None, explorer[2], 0, ViewSettings())
-            return FirstPage(snapshot.version, explorer, cards, slider_range(snapshot))
+            explorer = self.explorer_view(snapshot, None)
+            settings = ViewSettings()
+            runs = self.run_list(snapshot, None, "name", False, None, 0, settings)
+            cards = self.cards_view(snapshot, explorer[2], None, None, None, 0, settings)
+            return FirstPage(snapshot.version, explorer, runs, cards, slider_range(snapshot))
 
     def warm(self) -> int:
         """Draw the first page once in the background when the server starts (see :meth:`first_page`).
@@ -352,6 +419,7 @@ def create_app(
         State("page", "data"),
         State("step-slider", "value"),
         State("pause", "value"),
+        State("runs", "value"),  # the run list's ticks: they change before the hidden runs come back
     ]
 
     @app.callback(
@@ -363,16 +431,18 @@ def create_app(
         State({"type": "card-state", "card": ALL}, "data"),
         prevent_initial_call=True,
     )
-    def tick(request, version, settings_data, tab, tag_filter, run_filter, runs, page, slider, pause, *rest):
-        slider_max, states = rest
-        view = tick_view(settings_data, tab, tag_filter, run_filter, runs, page, slider, pause)
+    def tick(
+        request, version, settings_data, tab, tag_filter, run_filter, selection, page, slider, pause, *rest
+    ):
+        ticked, slider_max, states = rest
+        view = tick_view(settings_data, tab, tag_filter, run_filter, selection, page, slider, pause, ticked)
         ids = [s["id"]["card"] for s in ctx.states_list[-1]]
         settings = ViewSettings.from_store(settings_data)
         snapshot = library.refresh()
         cards = {}
         if snapshot.version == version:
             updates = viewer.card_updates(
-                snapshot, dict(zip(ids, states)), settings, tab, tag_filter, run_filter, runs, live=True
+                snapshot, dict(zip(ids, states)), settings, tab, tag_filter, run_filter, selection, live=True
             )
             cards = {cid: _update_json(u) for cid, u in updates.items()}
         low, high = slider_range(snapshot)
@@ -417,7 +487,7 @@ def create_app(
         State({"type": "card-state", "card": ALL}, "data"),
         prevent_initial_call=True,
     )
-    def redraw(settings_data, tab, tag_filter, run_filter, runs, states):
+    def redraw(settings_data, tab, tag_filter, run_filter, selection, states):
         """A settings change: every card of the page drawn anew (a user action: never dropped for a tick)."""
         graph_ids = [o["id"]["card"] for o in ctx.outputs_list[0]]
         state_ids = [o["id"]["card"] for o in ctx.outputs_list[1]]
@@ -429,7 +499,7 @@ def create_app(
             tab,
             tag_filter,
             run_filter,
-            runs,
+            selection,
             live=False,
         )
         figures = [no_update] * len(graph_ids)
@@ -444,19 +514,60 @@ def create_app(
 
     @app.callback(
         Output("databases", "children"),
-        Output("runs", "options"),
-        Output("runs", "value"),
         Output("tabs", "children"),
         Output("tabs", "value"),
         Output("banner", "children"),
+        Output("run-sort", "options"),
+        Output("group-hparam", "options"),
         Input("version", "data"),
-        State("runs", "value"),
-        State("runs", "options"),
         State("tabs", "value"),
         prevent_initial_call=True,  # the first page comes drawn in the layout
     )
-    def explorer(_version, checked, old_options, tab):
-        return viewer.explorer_view(library.snapshot, checked, old_options, tab)
+    def explorer(_version, tab):
+        return viewer.explorer_view(library.snapshot, tab)
+
+    @app.callback(
+        Output("runs", "options"),
+        Output("runs", "value"),
+        Output("run-rows", "data"),
+        Output("run-info", "children"),
+        Output("run-page", "data"),
+        Output("run-selection", "data"),
+        Input("version", "data"),
+        Input("run-filter", "value"),
+        Input("run-sort", "value"),
+        Input("run-sort-desc", "value"),
+        Input("runs", "value"),
+        *(Input(b, "n_clicks") for b in RUN_BUTTONS),
+        Input("settings", "data"),
+        State("run-rows", "data"),
+        State("run-selection", "data"),
+        State("run-page", "data"),
+        prevent_initial_call=True,  # the first page comes drawn in the layout
+    )
+    def run_list(_version, pattern, sort, descending, checked, *rest):
+        settings_data, rows, selection, page = rest[len(RUN_BUTTONS) :]
+        snapshot = library.snapshot
+        new_selection, page = apply_event(
+            ctx.triggered_id,
+            snapshot,
+            pattern=pattern,
+            selection=selection,
+            checked=checked,
+            rows=rows,
+            page=page,
+        )
+        view = viewer.run_list(
+            snapshot, pattern, sort, descending, new_selection, page, ViewSettings.from_store(settings_data)
+        )
+        return (
+            view.options,
+            view.checked,
+            view.rows,
+            view.info,
+            view.page,
+            new_selection if new_selection != selection else no_update,
+        )
 
     @app.callback(
         Output("cards", "children"),
@@ -468,14 +579,14 @@ def create_app(
         Input("tabs", "value"),
         Input("tag-filter", "value"),
         Input("run-filter", "value"),
-        Input("runs", "value"),
+        Input("run-selection", "data"),
         Input("page", "data"),
         State("settings", "data"),
         prevent_initial_call=True,  # the first page comes drawn in the layout
     )
-    def render_cards(_version, tab, tag_filter, run_filter, runs, page, settings_data):
+    def render_cards(_version, tab, tag_filter, run_filter, selection, page, settings_data):
         settings = ViewSettings.from_store(settings_data)
-        return viewer.cards_view(library.snapshot, tab, tag_filter, run_filter, runs, page, settings)
+        return viewer.cards_view(library.snapshot, tab, tag_filter, run_filter, selection, page, settings)
 
     @app.callback(
         Output("page", "data"),
@@ -494,16 +605,6 @@ def create_app(
         return 0
 
     @app.callback(
-        Output("runs", "value", allow_duplicate=True),
-        Input("runs-all", "n_clicks"),
-        Input("runs-none", "n_clicks"),
-        State("runs", "options"),
-        prevent_initial_call=True,
-    )
-    def all_or_no_runs(_all, _none, options):
-        return [o["value"] for o in options or []] if ctx.triggered_id == "runs-all" else []
-
-    @app.callback(
         Output("settings", "data"),
         Output("step-slider", "value", allow_duplicate=True),
         Output("live", "disabled"),
@@ -512,11 +613,17 @@ def create_app(
         Input("yflags", "value"),
         Input("step-slider", "value"),
         Input("live", "n_clicks"),
+        Input("group-pattern", "value"),
+        Input("group-hparam", "value"),
+        Input("group-center", "value"),
+        Input("group-spread", "value"),
+        Input("group-click", "data"),
         State("settings", "data"),
         State("step-slider", "max"),
         prevent_initial_call=True,
     )
-    def settings(smoothing, xmode, yflags, slider, _live, current, slider_max):
+    def settings(smoothing, xmode, yflags, slider, _live, pattern, hparam, center, spread, click, *rest):
+        current, slider_max = rest
         old = ViewSettings.from_store(current)
         step = old.step
         slider_out = no_update
@@ -532,6 +639,9 @@ def create_app(
                 "log_y": "log_y" in flags,
                 "ignore_outliers": "ignore_outliers" in flags,
                 "step": step,
+                **group_settings(
+                    old, pattern, hparam, center, spread, click, ctx.triggered_id == "group-click"
+                ),
             }
         )
         return (new.to_store() if new != old else no_update), slider_out, new.step is None
@@ -578,6 +688,18 @@ def create_app(
             return no_update, no_update
         out = _update_json(update)
         return out.get("figure", no_update), out.get("state", no_update)
+
+    app.clientside_callback(  # a click on a group's line: the group to expand or fold (assets/runlist.js)
+        ClientsideFunction("ploteries_runlist", "groupClick"),
+        Output("group-click", "data"),
+        Input({"type": "card-graph", "card": ALL}, "clickData"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(Output("group-error", "children"), Input("settings", "data"))
+    def group_error(settings_data):
+        group = ViewSettings.from_store(settings_data).group
+        return group_runs([], {}, group)[1] or "" if group else ""
 
     app.clientside_callback(  # a form POST to /download: the file streams, no callback carries it
         SUBMIT,

@@ -20,7 +20,7 @@ VIEW_STATES = [
     State("tabs", "value"),
     State("tag-filter", "value"),
     State("run-filter", "value"),
-    State("runs", "value"),
+    State("run-selection", "data"),  # which runs are hidden (ploteries.viz.services.runlist)
 ]
 """The global settings and filters, in the order :meth:`Viewer.card_context` takes them."""
 

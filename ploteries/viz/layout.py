@@ -10,10 +10,10 @@ from dash import dcc, html
 from .library import Snapshot
 from .page import CardModel
 from .services.smoothing import DEFAULT_WEIGHT
-from .settings import MAX_SMOOTHING, ViewSettings, run_key_value
+from .settings import MAX_SMOOTHING, ViewSettings
 from .ticks import stamp_state
 
-__all__ = ["card_frame", "database_list", "page_layout", "run_options"]
+__all__ = ["card_frame", "database_list", "page_layout"]
 
 
 def _section(title: str, *children, class_name: str = "") -> html.Div:
@@ -45,13 +45,16 @@ def page_layout(roots: Sequence[str], reload_interval: float, first=None) -> htm
     settings = ViewSettings()
     version = None
     low, high = 0, 1
-    databases, options, checked, tab_children, tab, banner = [], [], [], [], None, []
+    databases, tab_children, tab, banner, sort_opts, hparam_opts = [], [], None, [], [], []
+    runs = ([], [], [], "", 0)
     cards, page_info, pager_style, tag_error, run_error = [], "", {"display": "none"}, "", ""
     if first is not None:
         version = first.version
-        databases, options, checked, tab_children, tab, banner = first.explorer
+        databases, tab_children, tab, banner, sort_opts, hparam_opts = first.explorer
+        runs = first.runs
         cards, page_info, pager_style, tag_error, run_error = first.cards
         low, high = first.steps
+    run_options, run_checked, run_rows, run_info, run_page = runs
     header = html.Header(
         [
             html.Div(
@@ -81,14 +84,96 @@ def page_layout(roots: Sequence[str], reload_interval: float, first=None) -> htm
                 *_filter_input("run", run_error),
                 html.Div(
                     [
-                        html.Button("all", id="runs-all", className="link-button"),
-                        html.Button("none", id="runs-none", className="link-button"),
+                        html.Button("all", id="runs-all", className="link-button", title="show every run"),
+                        html.Button("none", id="runs-none", className="link-button", title="hide every run"),
+                        html.Span("matches:", className="run-buttons-label"),
+                        html.Button(
+                            "show",
+                            id="runs-show",
+                            className="link-button",
+                            title="show the runs the filter matches",
+                        ),
+                        html.Button(
+                            "hide",
+                            id="runs-hide",
+                            className="link-button",
+                            title="hide the runs the filter matches",
+                        ),
+                        html.Button(
+                            "only",
+                            id="runs-only",
+                            className="link-button",
+                            title="show only the runs the filter matches",
+                        ),
                     ],
                     className="run-buttons",
                 ),
-                dcc.Checklist(
-                    id="runs", options=options, value=checked, className="runs", labelClassName="run-label"
+                html.Div(
+                    [
+                        dcc.Dropdown(
+                            id="run-sort",
+                            options=sort_opts or [{"label": "name", "value": "name"}],
+                            value="name",
+                            clearable=False,
+                            searchable=True,
+                            className="run-sort-by",
+                        ),
+                        dcc.Checklist(
+                            id="run-sort-desc", options=[{"label": " desc", "value": "desc"}], value=[]
+                        ),
+                    ],
+                    className="run-sort",
+                    title="sort the runs by name, by the last value of a tag or by an hparam",
                 ),
+                dcc.Checklist(
+                    id="runs",
+                    options=run_options,
+                    value=run_checked,
+                    className="runs",
+                    labelClassName="run-label",
+                ),
+                html.Div(
+                    [
+                        html.Button("‹", id="run-page-prev", className="link-button", title="previous runs"),
+                        html.Span(run_info, id="run-info", className="run-info"),
+                        html.Button("›", id="run-page-next", className="link-button", title="next runs"),
+                    ],
+                    className="run-pager",
+                ),
+                dcc.Store(id="run-selection", data={"only": False, "runs": []}),
+                dcc.Store(id="run-rows", data=run_rows),
+                dcc.Store(id="run-page", data=run_page),
+            ),
+            _section(
+                "Group runs",
+                dcc.Input(
+                    id="group-pattern",
+                    type="text",
+                    placeholder="regex with a capture, e.g. lr=([0-9.]+)",
+                    debounce=0.3,
+                    className="text-input",
+                ),
+                dcc.Dropdown(
+                    id="group-hparam",
+                    options=hparam_opts,
+                    value=None,
+                    placeholder="or an hparam",
+                    className="group-hparam",
+                ),
+                dcc.RadioItems(
+                    id="group-center",
+                    options=[{"label": " mean", "value": "mean"}, {"label": " median", "value": "median"}],
+                    value=settings.center,
+                    className="radio-row",
+                ),
+                dcc.RadioItems(
+                    id="group-spread",
+                    options=[{"label": " min–max", "value": "minmax"}, {"label": " ± std", "value": "std"}],
+                    value=settings.spread,
+                    className="radio-row",
+                ),
+                html.Div("", id="group-error", className="filter-error"),
+                dcc.Store(id="group-click", data=None),
             ),
             _section(
                 "Tags",
@@ -222,24 +307,6 @@ def database_list(snapshot: Snapshot) -> list:
                 )
             )
     return items
-
-
-def run_options(snapshot: Snapshot, colors: dict) -> list[dict]:
-    """Checklist options: a colour swatch and the run's label per run."""
-    labels = snapshot.labels
-    return [
-        {
-            "label": html.Span(
-                [
-                    html.Span(className="swatch", style={"background": colors[key]}),
-                    html.Span(labels[key], className="run-name"),
-                ],
-                title=f"{key.source}: {key.run}",
-            ),
-            "value": run_key_value(key.source, key.run),
-        }
-        for key in snapshot.run_keys
-    ]
 
 
 def card_frame(model: CardModel, body, state: dict, *, downloads: bool) -> html.Div:

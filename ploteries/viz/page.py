@@ -7,13 +7,15 @@ every event, so the browser never has to be trusted with more than card ids.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ploteries.figures import strip_store_keys, validate_definition
 
 from .cards import CardType, card_for_kind
 from .definitions import AUTO_PREFIX, SeriesIndex, definition_tab, main_series, stored_definitions, tabs_of
 from .library import Library, SeriesRef, Snapshot
+from .services.runlist import parse_selection
 from .services.tags import Regex, compile_filter
 from .settings import run_key_from_value
 
@@ -38,20 +40,19 @@ class CardModel:
         return str(self.definition.get("title") or self.id)
 
 
-def visible_series(
-    snapshot: Snapshot, run_pattern: str | None, runs: Iterable[str] | None
-) -> list[SeriesRef]:
-    """The series of runs that pass the run filter (regex on the run's label) and are checked.
+def visible_series(snapshot: Snapshot, run_pattern: str | None, selection: Any) -> list[SeriesRef]:
+    """The series of runs that pass the run filter (regex on the run's label) and are not hidden.
 
-    ``runs`` holds run key values (:func:`~ploteries.viz.settings.run_key_value`); None means every run.
+    ``selection`` says which runs are hidden (:mod:`ploteries.viz.services.runlist`); None hides none.
     """
     regex, _ = compile_filter(run_pattern)
     labels = snapshot.labels
-    checked = None if runs is None else {k for k in (run_key_from_value(v) for v in runs) if k is not None}
+    only, listed_values = parse_selection(selection)
+    listed = {k for k in (run_key_from_value(v) for v in listed_values) if k is not None}
     out = []
     for ref in snapshot.series:
         key = ref.run_key
-        if checked is not None and tuple(key) not in checked:
+        if (tuple(key) in listed) != only:
             continue
         if regex is not None and not regex.search(labels.get(key, key.run)):
             continue

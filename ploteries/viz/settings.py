@@ -11,6 +11,7 @@ import json
 import math
 from typing import Any
 
+from .services.aggregate import CENTERS, SPREADS
 from .services.smoothing import DEFAULT_WEIGHT
 from .services.xaxis import X_MODES
 
@@ -18,6 +19,10 @@ __all__ = ["MAX_SMOOTHING", "ViewSettings", "run_key_from_value", "run_key_value
 
 MAX_SMOOTHING = 0.999
 """Largest smoothing weight the slider offers (TensorBoard's)."""
+MAX_GROUP_SPEC = 1100
+"""Longest ``group`` setting kept (a filter pattern's limit and its prefix); longer is dropped."""
+MAX_EXPANDED = 64
+"""Most groups shown expanded at once (their member runs drawn as lines)."""
 
 
 def _float(value: Any, default: float) -> float:
@@ -34,8 +39,8 @@ class ViewSettings:
 
     Examples
     --------
-    >>> ViewSettings.from_store({"smoothing": 5, "xmode": "bogus"})
-    ViewSettings(smoothing=0.999, xmode='step', log_y=False, ignore_outliers=False, step=None)
+    >>> ViewSettings.from_store({"smoothing": 5, "xmode": "bogus", "group": "regex:lr=(.*)", "center": 3})
+    ViewSettings(smoothing=0.999, xmode='step', log_y=False, ignore_outliers=False, step=None, group='regex:lr=(.*)', center='mean', spread='minmax', expanded=())
     """
 
     smoothing: float = DEFAULT_WEIGHT
@@ -43,6 +48,10 @@ class ViewSettings:
     log_y: bool = False
     ignore_outliers: bool = False
     step: int | None = None  # rewound to this step; None = live
+    group: str = ""  # runs grouped into bands: "" (not grouped), "regex:PATTERN" or "hparam:NAME"
+    center: str = "mean"  # a group's line: one of services.aggregate.CENTERS
+    spread: str = "minmax"  # a group's band: one of services.aggregate.SPREADS
+    expanded: tuple[str, ...] = ()  # groups whose member runs are drawn too
 
     @classmethod
     def from_store(cls, data: Any) -> ViewSettings:
@@ -57,10 +66,32 @@ class ViewSettings:
             if isinstance(step, (int, float)) and not isinstance(step, bool) and math.isfinite(step)
             else None
         )
-        return cls(smoothing, xmode, bool(data.get("log_y")), bool(data.get("ignore_outliers")), step)
+        group = data.get("group")
+        group = group if isinstance(group, str) and len(group) <= MAX_GROUP_SPEC else ""
+        center = data.get("center") if data.get("center") in CENTERS else "mean"
+        spread = data.get("spread") if data.get("spread") in SPREADS else "minmax"
+        expanded = data.get("expanded")
+        expanded = (
+            tuple(dict.fromkeys(e for e in expanded if isinstance(e, str) and len(e) <= MAX_GROUP_SPEC))[
+                :MAX_EXPANDED
+            ]
+            if isinstance(expanded, list)
+            else ()
+        )
+        return cls(
+            smoothing,
+            xmode,
+            bool(data.get("log_y")),
+            bool(data.get("ignore_outliers")),
+            step,
+            group if group.startswith(("regex:", "hparam:")) else "",
+            center,
+            spread,
+            expanded if group else (),
+        )
 
     def to_store(self) -> dict:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "expanded": list(self.expanded)}
 
     @property
     def signature(self) -> str:

@@ -71,15 +71,18 @@ def card_revisions(ids: Sequence[str], states: Sequence[Any]) -> dict[str, Any]:
     return {cid: state.get(REV) if isinstance(state, Mapping) else None for cid, state in zip(ids, states)}
 
 
-def tick_view(settings, tab, tag_filter, run_filter, runs, page, slider, pause) -> list:
+def tick_view(settings, tab, tag_filter, run_filter, runs, page, slider, pause, ticked=None) -> list:
     """The page-wide view a tick is computed for, echoed in its reply, in the order ``assets/ticks.js`` reads it.
 
     Examples
     --------
-    >>> tick_view({"step": None}, "loss", None, "seed", ["r"], 0, 99, [])
-    [{'step': None}, 'loss', None, 'seed', ['r'], 0, 99, []]
+    ``ticked`` is what the run list's page shows ticked: it changes as the user clicks, before the hidden runs
+    (``runs``) come back from the server.
+
+    >>> tick_view({"step": None}, "loss", None, "seed", {"only": False, "runs": []}, 0, 99, [], ["r"])
+    [{'step': None}, 'loss', None, 'seed', {'only': False, 'runs': []}, 0, 99, [], ['r']]
     """
-    return [settings, tab, tag_filter, run_filter, runs, page, slider, pause]
+    return [settings, tab, tag_filter, run_filter, runs, page, slider, pause, ticked]
 
 
 def tick_reply(

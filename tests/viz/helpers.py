@@ -76,3 +76,49 @@ def write_custom_scalars(root: Path, steps: int = 6) -> Path:
             w.add_scalar("xloss/other", 0.0, 0)  # does not match "loss/.*" (re.match anchors at the start)
             w.add_custom_scalars(CUSTOM_LAYOUT)
     return root
+
+
+def sweep_run_name(i: int) -> str:
+    """The name of run ``i`` of :func:`write_sweep`: its seed and learning rate (``seed=3/lr=0.01``)."""
+    return f"seed={i // len(SWEEP_LRS)}/lr={SWEEP_LRS[i % len(SWEEP_LRS)]}"
+
+
+SWEEP_LRS = ("0.1", "0.01", "0.001")
+
+
+def write_sweep(path: Path, runs: int, *, steps: int = 20, hparams: bool = True) -> Path:
+    """One database of a sweep: ``runs`` runs (:func:`sweep_run_name`) logging ``loss`` and ``acc`` over ``steps``
+    steps, each with its hparams (``lr``, ``seed``, ``opt``) as ``add_hparams`` records them on the run itself.
+
+    Run ``i``'s loss is ``lr_index + i / runs + 1 / (step + 1)``: runs of one lr lie in a band of width < 1,
+    the three lrs' bands apart; its last acc is ``i / runs``.
+    """
+    from ploteries.storage import json_to_array
+    from ploteries.storage.kinds import HPARAMS_TAG
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    s = np.arange(steps, dtype=np.int64)
+    with DatabaseWriter(path) as w:
+        for i in range(runs):
+            run, lr_index = sweep_run_name(i), i % len(SWEEP_LRS)
+            loss = lr_index + i / runs + 1.0 / (s + 1)
+            w.append_many(run, "loss", loss, s, 1.7e9 + s, kind="scalar")
+            w.append_many(run, "acc", np.linspace(0, i / runs, steps), s, 1.7e9 + s, kind="scalar")
+            if hparams:
+                record = {
+                    "hparams": {
+                        "lr": float(SWEEP_LRS[lr_index]),
+                        "seed": i // 3,
+                        "opt": "adam" if i % 2 else "sgd",
+                    }
+                }
+                w.append(
+                    run,
+                    HPARAMS_TAG,
+                    json_to_array(record),
+                    steps - 1,
+                    1.7e9 + steps,
+                    kind="hparams",
+                    ragged=True,
+                )
+    return path

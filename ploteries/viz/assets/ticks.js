@@ -32,7 +32,7 @@
   }
 
   /* A tick's reply: applied if the page still shows the view it was computed for, card by card. */
-  function applyTick(reply, settings, tab, tagFilter, runFilter, runs, page, slider, pause, states) {
+  function applyTick(reply, settings, tab, tagFilter, runFilter, runs, page, slider, pause, ticked, states) {
     var NO = window.dash_clientside.no_update;
     var cc = window.dash_clientside.callback_context;
     var graphIds = cc.outputs_list[1].map(function (o) { return o.id.card; });
@@ -41,7 +41,7 @@
     var newStates = stateIds.map(function () { return NO; });
     var skip = [NO, figures, newStates, NO, NO, NO, NO, NO];
     if (!reply || !reply.view) return skip;
-    if (!same(reply.view, [settings, tab, tagFilter, runFilter, runs, page, slider, pause])) {
+    if (!same(reply.view, [settings, tab, tagFilter, runFilter, runs, page, slider, pause, ticked])) {
       stats.dropped += 1;
       return skip;
     }

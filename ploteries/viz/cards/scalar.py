@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 from dash import Patch, dcc
 
+from ..group_traces import group_spec, grouped_data
 from ..scalar_traces import (
     CHUNK_ROWS,
     DEFAULT_BUDGET,
@@ -295,6 +296,7 @@ class ScalarCard(CardType):
         data: list[dict] = []
         entries: list[dict] = []
         drawn: list[np.ndarray] = []
+        lines: list[tuple] = []  # (ref, points, label, traces) of each series drawn, for groups
         for ref, info, first, chunk, key, pts in zip(refs, infos, firsts, chunks, keys, cached):
             if info is None or (pts is None and first is None):
                 continue
@@ -312,6 +314,7 @@ class ScalarCard(CardType):
                 if key is not None:
                     self.overviews.put(key, pts)
             traces = self._traces(ctx, ref, pts, style, weight > 0)
+            lines.append((ref, pts, self.series_label(ctx, ref), traces))
             first = len(data)
             data += traces
             drawn += [pts.y] + ([pts.y_smooth] if pts.y_smooth is not None else [])
@@ -324,6 +327,11 @@ class ScalarCard(CardType):
                 tail=0,
             )
             entries.append(entry)
+        grouped = self._group(ctx, lines)
+        if grouped is not None:
+            data = grouped
+            for entry in entries:
+                entry["traces"] = []  # live ticks redraw a grouped card (see refresh)
         layout = base_layout(ctx.card_id, settings, x_title(settings.xmode))
         if settings.ignore_outliers and drawn:
             lo, hi = y_domain(np.concatenate(drawn), ignore_outliers=True)
@@ -340,8 +348,16 @@ class ScalarCard(CardType):
             if x_range is None
             else [str(v) if isinstance(v, np.datetime64) else v for v in x_range],
             "series": entries,
+            "grouped": grouped is not None,
         }
         return figure, state
+
+    def _group(self, ctx: CardContext, lines: list[tuple]) -> list[dict] | None:
+        """The card's traces with its runs grouped into bands, or None when runs are not grouped."""
+        spec = group_spec(ctx.definition, ctx.settings)
+        if spec is None:
+            return None
+        return grouped_data(ctx, spec, lines, points=self.budget, json_x=json_x, json_y=json_y)
 
     # ------------------------------------------------------------------------------------------ updates
 
@@ -378,6 +394,8 @@ class ScalarCard(CardType):
             todo.append((ref, entry, info))
         if not todo:
             return None
+        if state.get("grouped"):
+            return self._full(ctx, state)  # a band moves with each of its members
         records = read_series(
             ctx.library, [t[0] for t in todo], from_rows=[max(t[1]["n"] - 1, 0) for t in todo]
         )

@@ -164,9 +164,22 @@ def _hash(text: str) -> int:
 
 
 def _extra_color(name: str, attempt: int) -> str:
-    """A colour outside the palette, for more runs than palette entries: hue from the name's hash."""
-    hue = (_hash(f"{name}\x1f{attempt}") % 3600) / 3600.0
-    r, g, b = colorsys.hls_to_rgb(hue, 0.45, 0.65)
+    """A colour outside the palette, for more runs than palette entries: hue (and, for later attempts, lightness
+    and saturation) from the name's hash.
+
+    One lightness and saturation give about a thousand distinct ``#rrggbb`` hues: a sweep of thousands of runs
+    would probe forever, so each attempt also moves the lightness and saturation (tens of thousands of colours).
+
+    Examples
+    --------
+    >>> _extra_color("run", 0) == _extra_color("run", 0) != _extra_color("run", 1)
+    True
+    """
+    h = _hash(f"{name}\x1f{attempt}")
+    hue = (h % 3600) / 3600.0
+    lightness = 0.45 if attempt < 4 else 0.3 + 0.3 * ((h >> 12) % 64) / 63
+    saturation = 0.65 if attempt < 4 else 0.45 + 0.45 * ((h >> 18) % 64) / 63
+    r, g, b = colorsys.hls_to_rgb(hue, lightness, saturation)
     return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 

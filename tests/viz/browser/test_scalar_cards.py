@@ -178,6 +178,7 @@ def test_filters_and_hidden_runs(start_viewer, open_page, two_runs):
     page.page.fill("#run-filter", "seed")
     page.wait_for(lambda: sorted({t["name"] for t in page.traces("loss/train")}) == ["seed=1", "seed=2"])
     page.page.fill("#run-filter", "")
+    page.wait_for(lambda: page.page.locator("#run-info").inner_text() == "1–3 of 3 runs")  # the list redrawn
     page.page.locator(".runs label", has_text="seed=2").click()
     page.wait_for(lambda: sorted({t["name"] for t in page.traces("loss/train")}) == ["exp1", "seed=1"])
 

@@ -1,0 +1,82 @@
+/* ploteries viewer: the run list's hover highlight, and a click on a group's band expanding or folding it.
+   See ploteries/viz/run_list.py (rows carry data-run and data-group) and ploteries/viz/group_traces.py (a
+   group's centre line carries meta.group). window.ploteriesRunList counts highlights (tests read it). */
+(function () {
+  "use strict";
+  var stats = { highlighted: 0, cleared: 0, run: null };
+  window.ploteriesRunList = stats;
+  var WIDE = 3.5; // a hovered run's line width
+  var FADED = 0.15; // the other lines' opacity, times their own
+
+  function graphs() {
+    return Array.prototype.slice.call(document.querySelectorAll(".card .js-plotly-plot"));
+  }
+
+  function matches(trace, run, group) {
+    if (trace.name === run) return true;
+    return Boolean(group) && Boolean(trace.meta) && trace.meta.group === group;
+  }
+
+  /* Draw the traces of ``run`` (or of its group) wide and the others faint, in every card; the
+     original widths and opacities are kept on the graph to be put back. */
+  function highlight(run, group) {
+    clear();
+    stats.run = run;
+    graphs().forEach(function (gd) {
+      if (!gd.data || !window.Plotly) return;
+      var hits = gd.data.map(function (t) { return matches(t, run, group); });
+      if (hits.indexOf(true) < 0) return;
+      var widths = gd.data.map(function (t) { return t.line && t.line.width !== undefined ? t.line.width : 2; });
+      var opacities = gd.data.map(function (t) { return t.opacity === undefined ? 1 : t.opacity; });
+      gd._ploteriesHighlight = { widths: widths, opacities: opacities };
+      window.Plotly.restyle(gd, {
+        "line.width": widths.map(function (w, i) { return hits[i] && w > 0 ? Math.max(w, WIDE) : w; }),
+        opacity: opacities.map(function (o, i) { return hits[i] ? Math.max(o, 0.9) : o * FADED; }),
+      });
+    });
+    stats.highlighted += 1;
+  }
+
+  function clear() {
+    if (stats.run === null) return;
+    graphs().forEach(function (gd) {
+      var saved = gd._ploteriesHighlight;
+      if (!saved || !gd.data || saved.widths.length !== gd.data.length) return;
+      delete gd._ploteriesHighlight;
+      window.Plotly.restyle(gd, { "line.width": saved.widths, opacity: saved.opacities });
+    });
+    stats.run = null;
+    stats.cleared += 1;
+  }
+
+  function rowOf(target) {
+    return target && target.closest ? target.closest(".runs [data-run]") : null;
+  }
+
+  document.addEventListener("mouseover", function (e) {
+    var row = rowOf(e.target);
+    if (!row) return;
+    var run = row.getAttribute("data-run");
+    if (run !== stats.run) highlight(run, row.getAttribute("data-group"));
+  });
+  document.addEventListener("mouseout", function (e) {
+    var row = rowOf(e.target);
+    if (row && !row.contains(e.relatedTarget)) clear();
+  });
+
+  /* A click on a card's graph: the group of the clicked line, if it is a group's centre line. */
+  function groupClick() {
+    var NO = window.dash_clientside.no_update;
+    var triggered = (window.dash_clientside.callback_context.triggered || [])[0];
+    if (!triggered || !triggered.value || !triggered.value.points || !triggered.value.points.length) return NO;
+    var id = triggered.prop_id.slice(0, triggered.prop_id.lastIndexOf("."));
+    var el = document.getElementById(id);
+    var gd = el && (el.classList.contains("js-plotly-plot") ? el : el.querySelector(".js-plotly-plot"));
+    var trace = gd && gd.data ? gd.data[triggered.value.points[0].curveNumber] : null;
+    if (!trace || !trace.meta || typeof trace.meta.group !== "string") return NO;
+    return { group: trace.meta.group, t: Date.now() };
+  }
+
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.ploteries_runlist = { groupClick: groupClick };
+})();
