@@ -3,14 +3,17 @@
 1. sustained scalar rows/s into the database vs raw h5py appends in 1000-row batches (goal: within 2x)
 2. reading one 1M-point series vs TensorBoard's EventAccumulator (goal: >= 500x faster) and raw h5py (within 2x)
 3. bytes on disk per scalar vs a TensorBoard event file (goal: <= 0.6x)
-4. caller-thread cost of one append_scalar call (goal: < 5 us)
+4. caller-thread cost of one append_scalar call (goal: < 5 us); with ``--previous REV`` also the same call of
+   git revision REV (loaded beside the current code, see bench/previous.py), batch by batch in the same run
 
-Run: python bench/bench_storage.py [--points 1000000]
+Run: python bench/bench_storage.py [--points 1000000] [--previous main]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +23,10 @@ import numpy as np
 
 import ploteries
 from ploteries.storage import DatabaseWriter
+
+sys.path.insert(0, str(Path(__file__).parent))
+from previous import load_previous  # noqa: E402
+from timing import per_call  # noqa: E402
 
 ROW = np.dtype([("step", "<i8"), ("wall_time", "<f8"), ("value", "<f8")])
 
@@ -110,8 +117,30 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--skip-tensorboard", action="store_true")
+    parser.add_argument("--previous", metavar="REV", help="also time append_scalar of git revision REV")
     n = parser.parse_args().points
     tmp = Path(tempfile.mkdtemp(prefix="ploteries-bench-"))
+    rev = parser.parse_args().previous
+    if rev:
+        previous = load_previous(rev)
+        importlib.import_module(previous.__name__ + ".storage")
+        ours_w, before_w = (
+            DatabaseWriter(tmp / "call.h5"),
+            previous.storage.DatabaseWriter(tmp / "call_prev.h5"),
+        )
+        t_ours, t_before = per_call(
+            [
+                lambda i: ours_w.append_scalar("r", "loss", 0.5, i),
+                lambda i: before_w.append_scalar("r", "loss", 0.5, i),
+            ],
+            20_000,
+        )
+        ours_w.close()
+        before_w.close()
+        print(
+            f"[call]  append_scalar, fastest of 9 batches of 20k taking turns: ours {t_ours * 1e6:.2f} us, "
+            f"{rev} {t_before * 1e6:.2f} us: {t_before / t_ours:.2f}x faster"
+        )
 
     raw_s = raw_h5py_append(tmp / "raw.h5", n)
     ours_s, caller_s = ours_append_scalar(tmp / "ours.h5", n)

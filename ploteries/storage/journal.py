@@ -53,6 +53,7 @@ RECORDS_HEAD = struct.Struct("<cQIIIB")
 ID_HEAD = struct.Struct("<cQI")
 MIN_SEGMENT_BYTES = 1 << 20
 MAX_SEGMENT_BYTES = 64 << 20
+SMALL_FRAME_BYTES = 64  # written in one copy
 
 
 # ------------------------------------------------------------------------------------------------ encoding
@@ -265,13 +266,17 @@ class JournalFile:
         self.pos = SEGMENT_HEAD.size
 
     def append(self, body: bytes) -> None:
-        """Frame ``body`` into the segment (the body first, then the head that makes it readable)."""
+        """Frame ``body`` into the segment: the body first, then the head that makes it readable (a frame of a
+        few dozen bytes, such as a scalar's, is one copy: too short for a kill to cut it)."""
         pos = self.pos
         start = pos + 12
         stop = start + len(body)  # past the capacity, the map refuses the copy (IndexError): callers check
-        mm = self.map
-        mm[start:stop] = body
-        mm[pos:start] = FRAME_HEAD.pack(MAGIC, len(body), zlib.crc32(body))
+        head = FRAME_HEAD.pack(MAGIC, len(body), zlib.crc32(body))
+        if stop - pos <= SMALL_FRAME_BYTES:
+            self.map[pos:stop] = head + body
+        else:
+            self.map[start:stop] = body
+            self.map[pos:start] = head
         self.pos = stop
 
     def sync(self) -> None:
