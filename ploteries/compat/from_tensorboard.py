@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ploteries.compat.histogram import encode_histogram_raw
+from ploteries.storage.kinds import CUSTOM_SCALARS_TAG, HPARAMS_TAG
 from ploteries.storage.schema import json_to_array, text_to_array
 
 __all__ = [
@@ -211,7 +212,7 @@ def convert_value(value: Any, plugin_name: str, content: bytes = b"") -> Convert
     field = value.WhichOneof("value")
     tag = value.tag
     if plugin_name == "hparams":
-        return Converted("_hparams_", "hparams", {}, hparams_content(content))
+        return Converted(HPARAMS_TAG, "hparams", {}, hparams_content(content))
     if field == "simple_value":
         return Converted(tag, "scalar", {"": np.float64(value.simple_value)})
     if field == "histo":
@@ -233,7 +234,7 @@ def convert_value(value: Any, plugin_name: str, content: bytes = b"") -> Convert
         return Converted(text_tag(tag), "text", {"": text_to_array(text)})
     if plugin_name == "custom_scalars":
         layout = layout_to_dict(value.tensor.string_val[0])
-        return Converted("_custom_scalars_", "custom_scalars", {"": json_to_array(layout)})
+        return Converted(CUSTOM_SCALARS_TAG, "custom_scalars", {"": json_to_array(layout)})
     if plugin_name == "mesh":
         return _mesh(value, content)
     array = _tensor_array(value.tensor)

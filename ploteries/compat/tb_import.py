@@ -22,21 +22,9 @@ from ploteries.compat.runs import run_name_of
 from ploteries.compat.tfrecord import RecordReport, iter_records
 from ploteries.storage import DatabaseWriter, json_to_array
 from ploteries.storage import open as open_database
+from ploteries.storage.kinds import GRAPH_TAG, HPARAMS_TAG, KINDS
 
 __all__ = ["ImportReport", "event_runs", "import_logdir"]
-
-_RAGGED = {
-    "histogram",
-    "image",
-    "video",
-    "audio",
-    "text",
-    "mesh",
-    "embedding",
-    "hparams",
-    "graph",
-    "custom_scalars",
-}
 
 
 @dataclasses.dataclass
@@ -131,7 +119,7 @@ class _Run:
             from ploteries.compat.graph import graph_to_dict
 
             graph = graph_to_dict(graph_pb2.GraphDef.FromString(event.graph_def))
-            self.add("_graph_", "", "graph", step, wall, json_to_array(graph))
+            self.add(GRAPH_TAG, "", "graph", step, wall, json_to_array(graph))
 
     def _value(self, value, step: int, wall: float) -> None:
         tag = value.tag
@@ -162,7 +150,7 @@ class _Run:
                 values = np.asarray(s.values, np.float64)
                 writer.append_many(run, tag, values, s.steps, s.walls, kind="scalar", part=part)
                 continue
-            ragged = s.kind in _RAGGED
+            ragged = KINDS[s.kind].ragged
             meta = s.meta or None
             first = s.values[0]
             if not ragged and all(v.shape == first.shape and v.dtype == first.dtype for v in s.values):
@@ -182,7 +170,7 @@ class _Run:
             s = self.series.get((name, ""))
             record["metrics"][name] = float(np.asarray(s.values[-1])) if s and s.values else None
         _, step, wall = self.hparams[0]
-        self.add("_hparams_", "", "hparams", step, wall, json_to_array(record))
+        self.add(HPARAMS_TAG, "", "hparams", step, wall, json_to_array(record))
 
 
 def import_logdir(

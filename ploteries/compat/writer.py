@@ -47,14 +47,11 @@ from ploteries.compat.text import encode_text
 from ploteries.compat.video import encode_video
 from ploteries.storage import DatabaseWriter, json_to_array, text_to_array
 from ploteries.storage import open as open_database
+from ploteries.storage.kinds import CUSTOM_SCALARS_TAG, GRAPH_TAG, HPARAMS_TAG, KINDS, ONNX_GRAPH_TAG
 from ploteries.storage.values import check_step, step_range_error
 
-__all__ = ["GRAPH_TAG", "CUSTOM_SCALARS_TAG", "HPARAMS_TAG", "ONNX_GRAPH_TAG", "SummaryWriter"]
+__all__ = ["SummaryWriter"]
 
-HPARAMS_TAG = "_hparams_"
-GRAPH_TAG = "_graph_"
-ONNX_GRAPH_TAG = "_onnx_graph_"
-CUSTOM_SCALARS_TAG = "_custom_scalars_"
 _LIVE_SECS = 1.0  # readers see records at least this often, whatever flush_secs says (see __init__)
 
 
@@ -249,14 +246,17 @@ class SummaryWriter:
         walltime: Any,
         *,
         run: str | None = None,
-        ragged: bool = True,
         meta: dict | None = None,
     ) -> None:
-        """Append the parts of one logged object at one step and wall time (all encoded beforehand)."""
+        """Append the parts of one logged object at one step and wall time (all encoded beforehand).
+
+        Ragged or not as the kind is (:data:`ploteries.storage.kinds.KINDS`).
+        """
         step = self._step(global_step)
         wall = self._wall(walltime)
         db = self._db or self._open()
         run = self.run if run is None else run
+        ragged = KINDS[kind].ragged
         if meta is not None:  # series meta is merged and kept: send it again only when it changes
             if self._meta_sent.get((run, tag)) == meta:
                 meta = None
@@ -352,7 +352,7 @@ class SummaryWriter:
         >>> writer.add_tensor("batch", np.zeros(4, [("x", "f4"), ("y", "i8")]), 3)  # doctest: +SKIP
         """
         value = to_numpy(tensor, "tensor")
-        self._put(_check_tag(tag), {"": value}, "tensor", global_step, walltime, ragged=False)
+        self._put(_check_tag(tag), {"": value}, "tensor", global_step, walltime)
 
     # -------------------------------------------------------------------------------------- histograms
 
@@ -539,7 +539,7 @@ class SummaryWriter:
         tag = _check_tag(tag)
         curve = encode_pr_curve(labels, predictions, num_thresholds, weights)
         meta = {"num_thresholds": int(num_thresholds)}
-        self._put(tag, {"": curve}, "pr_curve", global_step, walltime, ragged=False, meta=meta)
+        self._put(tag, {"": curve}, "pr_curve", global_step, walltime, meta=meta)
 
     def add_pr_curve_raw(
         self,
@@ -571,7 +571,7 @@ class SummaryWriter:
             recall,
         )
         meta = {"num_thresholds": int(num_thresholds)}
-        self._put(tag, {"": curve}, "pr_curve", global_step, walltime, ragged=False, meta=meta)
+        self._put(tag, {"": curve}, "pr_curve", global_step, walltime, meta=meta)
 
     # ------------------------------------------------------------------------------- custom scalars
 

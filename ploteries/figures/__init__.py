@@ -3,6 +3,7 @@
 A layer above :mod:`ploteries.storage` (whose documents API holds the definitions) and below the viewer and the
 ``ploteries figures`` command:
 
+- :mod:`ploteries.figures.cards`: the card type names definitions may use (the viewer's registry's);
 - :mod:`ploteries.figures.schema`: the schema, its validation and the store (``db.figures``);
 - :mod:`ploteries.figures.data`: binding traces to series and filling them with data (numpy only);
 - :mod:`ploteries.figures.templates`: ready-made definitions.
@@ -12,6 +13,7 @@ A layer above :mod:`ploteries.storage` (whose documents API holds the definition
 'plotly'
 """
 
+from .cards import BUILTIN_CARDS, CARD_ENTRY_POINT_GROUP, card_types, needs_series
 from .data import (
     AGGREGATE_COLUMNS,
     RECORD_COLUMNS,
@@ -34,8 +36,6 @@ from .data import (
     trace_bindings,
 )
 from .schema import (
-    BUILTIN_CARDS,
-    CARD_ENTRY_POINT_GROUP,
     DOCUMENT_PREFIX,
     MAX_DEFINITION_BYTES,
     SCHEMA_VERSION,
@@ -45,7 +45,6 @@ from .schema import (
     FigureNotFoundError,
     FigureStore,
     StaleDefinitionError,
-    card_types,
     check_json,
     merge_patch,
     strip_store_keys,
@@ -80,6 +79,7 @@ __all__ = [
     "instance_columns",
     "match_series",
     "merge_patch",
+    "needs_series",
     "parse_reference",
     "read_kwargs",
     "select_steps",

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import functools
-import importlib.metadata
 import json
 import math
 import re
@@ -27,6 +25,7 @@ from pathlib import Path
 
 from ploteries.storage import Database, update_documents
 
+from .cards import CARD_ENTRY_POINT_GROUP, card_types, needs_series
 from .data import (
     AGGREGATE_COLUMNS,
     RECORD_COLUMNS,
@@ -41,16 +40,6 @@ DOCUMENT_PREFIX = "figure/"
 RESERVED_ID_PREFIX = "auto/"
 MAX_DEFINITION_BYTES = 2**20
 MAX_DEPTH = 64
-CARD_ENTRY_POINT_GROUP = "ploteries.cards"
-
-BUILTIN_CARDS: tuple[str, ...] = (
-    "scalar", "histogram", "distribution", "image", "audio", "video", "text", "pr_curve", "hparams",
-    "mesh", "embedding", "graph", "custom_scalars", "table", "plotly",
-)  # fmt: skip
-"""Card types the viewer ships. Every one but ``plotly`` draws from at least one binding."""
-
-CARDS_WITHOUT_SERIES = frozenset({"plotly"})
-
 TRACE_TYPES: tuple[str, ...] = (
     "bar", "barpolar", "box", "candlestick", "carpet", "choropleth", "choroplethmap", "cone", "contour",
     "contourcarpet", "densitymap", "funnel", "funnelarea", "heatmap", "histogram", "histogram2d",
@@ -227,22 +216,6 @@ def check_id(value, *, allow_reserved: bool = False) -> str:
             f"cards; pick another id, e.g. {value[len(RESERVED_ID_PREFIX) :] or 'my-figure'!r}."
         )
     return value
-
-
-@functools.lru_cache(maxsize=1)
-def card_types() -> tuple[str, ...]:
-    """The card types: the built-in ones, then those of installed packages (entry points, never imported).
-
-    A package registers a card type under the entry-point group ``ploteries.cards``; only the names are
-    read here. Cached: call ``card_types.cache_clear()`` after installing a package in a running process.
-
-    Examples
-    --------
-    >>> card_types()[:3]
-    ('scalar', 'histogram', 'distribution')
-    """
-    plugins = sorted({ep.name for ep in importlib.metadata.entry_points(group=CARD_ENTRY_POINT_GROUP)})
-    return BUILTIN_CARDS + tuple(name for name in plugins if name not in BUILTIN_CARDS)
 
 
 # ---------------------------------------------------------------------------------------- validation
@@ -484,12 +457,11 @@ def validate_definition(obj, *, cards=None, allow_reserved: bool = False) -> dic
             f"card {card!r} is not a known card type{_suggest(card, known)}; known: {', '.join(known)}; "
             f"card types of other packages register under the entry-point group {CARD_ENTRY_POINT_GROUP!r}."
         )
-    needs_series = card in BUILTIN_CARDS and card not in CARDS_WITHOUT_SERIES
-    if "series" not in obj and needs_series:
+    if "series" not in obj and needs_series(card):
         raise DefinitionError(f'series is required for card {card!r}: e.g. "series": {EXAMPLE_BINDING}.')
     raw_series = obj.get("series", {})
     _expect(raw_series, dict, "series", f"an object of named bindings, e.g. {EXAMPLE_BINDING}")
-    if not raw_series and needs_series:
+    if not raw_series and needs_series(card):
         raise DefinitionError(
             f"series is empty, but card {card!r} draws from series; add a binding, e.g. {EXAMPLE_BINDING}."
         )
@@ -699,7 +671,8 @@ class FigureStore:
         self._write(delete_all)
 
     def _write(self, change: Callable[[dict], dict]) -> dict[str, dict]:
-        documents = update_documents(self.path, change, create=False)
+        target = self._database.backend if self._database is not None else self.path
+        documents = update_documents(target, change, create=False)
         return {n[len(DOCUMENT_PREFIX) :]: v for n, v in documents.items() if n.startswith(DOCUMENT_PREFIX)}
 
     def __contains__(self, fid, /) -> bool:
@@ -716,8 +689,6 @@ class FigureStore:
 
 
 __all__ = [
-    "BUILTIN_CARDS",
-    "CARD_ENTRY_POINT_GROUP",
     "DOCUMENT_PREFIX",
     "MAX_DEFINITION_BYTES",
     "SCHEMA_VERSION",
@@ -727,7 +698,6 @@ __all__ = [
     "FigureNotFoundError",
     "FigureStore",
     "StaleDefinitionError",
-    "card_types",
     "check_json",
     "merge_patch",
     "strip_store_keys",

@@ -4,6 +4,7 @@ Write with :class:`DatabaseWriter`, read with :func:`open` (a read-only :class:`
 See docs/format.md for the layout and docs/kinds.md for what each kind of series stores.
 """
 
+from .backend import Backend, Capabilities, open_backend
 from .discovery import find_databases, scan_databases
 from .errors import NotADatabaseError, PloteriesError, WriterClosedError
 from .maintenance import delete_run, purge_run, rename_run, update_document, update_documents
@@ -20,6 +21,8 @@ from .schema import (
 from .writer import DatabaseWriter
 
 __all__ = [
+    "Backend",
+    "Capabilities",
     "HIST_BUCKET_DTYPE",
     "HIST_STATS_DTYPE",
     "Database",
@@ -36,6 +39,7 @@ __all__ = [
     "find_databases",
     "json_to_array",
     "open",
+    "open_backend",
     "purge_run",
     "recover",
     "rename_run",

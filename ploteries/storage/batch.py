@@ -1,28 +1,21 @@
-"""A batch of pending records and the transaction that moves it into the database file.
+"""A batch of pending records, and how any backend applies one to its catalog.
 
-Both the live writer and crash recovery (journal replay) build a :class:`Batch` and call :func:`commit`.
+Both the live writer and crash recovery (journal replay) build a :class:`Batch` and hand it to
+``Backend.commit``; backends call :func:`apply_batch` with a :class:`BlockSink` that stores the rows.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import errno
-from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+from .catalog import Block, Catalog, SeriesEntry, target_block
 from .errors import NotADatabaseError, RecordsDroppedError
-from .format import (
-    CHUNK_BYTES,
-    Block,
-    Catalog,
-    SeriesEntry,
-    append_fixed,
-    append_ragged,
-    new_block,
-    write_transaction,
-)
-from .repair import rebuild
+
+CHUNK_BYTES = 64 * 1024  # the largest chunk a backend fills partly (HDF5's big chunks)
 
 FLOAT64 = np.dtype("<f8")
 
@@ -158,7 +151,48 @@ def value_groups(ps: PendingSeries):
         start = stop
 
 
-def _write_group(group, entry: SeriesEntry, dtype: np.dtype, steps, walls, values) -> None:
+class BlockSink(Protocol):
+    """Where :func:`apply_batch` puts rows: a backend's storage for new series, new blocks and appended rows.
+
+    Rows go after the block's committed ones (``block.rows``, ``block.flat``); :func:`apply_batch` then
+    advances those counts. Anything stored past them stays invisible until the catalog is committed.
+    """
+
+    def new_series(self, entry: SeriesEntry) -> None: ...
+
+    def new_block(self, entry: SeriesEntry, block: Block) -> None: ...
+
+    def append_fixed(self, entry: SeriesEntry, block: Block, steps, walls, values: np.ndarray) -> None: ...
+
+    def append_ragged(
+        self, entry: SeriesEntry, block: Block, steps, walls, values: list[np.ndarray]
+    ) -> None: ...
+
+
+def apply_batch(catalog: Catalog, batch: Batch, sink: BlockSink) -> list[SeriesEntry]:
+    """Apply ``batch`` to ``catalog`` (in place), storing its rows through ``sink``; the entries it changed.
+
+    The caller makes it atomic: it commits the catalog only if this returns, and checks idempotence
+    (``catalog.writers``) before. Records the writer's new sequence number.
+    """
+    changed = []
+    for ps in batch.series.values():
+        if not ps.has_work:
+            continue
+        entry = catalog.get(ps.run, ps.tag, ps.part)
+        if entry is None:
+            entry = catalog.add_series(ps.run, ps.tag, ps.part, ps.kind, ps.meta, ps.ragged)
+            sink.new_series(entry)
+        elif ps.meta_changed:
+            entry.meta.update(ps.meta)
+        for dtype, steps, walls, values in value_groups(ps):
+            _append_group(sink, entry, dtype, steps, walls, values)
+        changed.append(entry)
+    catalog.writers[batch.writer] = batch.last_seq
+    return changed
+
+
+def _append_group(sink: BlockSink, entry: SeriesEntry, dtype: np.dtype, steps, walls, values) -> None:
     """Append one dtype-homogeneous run of records to the right block (creating one if needed)."""
     if isinstance(values, np.ndarray):
         stacked, shapes_equal, shape = values, True, values.shape[1:]
@@ -166,45 +200,23 @@ def _write_group(group, entry: SeriesEntry, dtype: np.dtype, steps, walls, value
         shape = values[0].shape
         shapes_equal = all(v.shape == shape for v in values)
         stacked = None
-    last: Block | None = entry.blocks[-1] if entry.blocks else None
-    same_dtype = last is not None and last.numpy_dtype == dtype and last.ndim == len(shape)
-    if same_dtype and last.layout == "fixed" and shapes_equal and tuple(last.shape) == tuple(shape):
-        block = last
-    elif same_dtype and last.layout == "ragged":
-        block = last
-    else:
-        if same_dtype and last.layout == "fixed":
-            entry.ragged = True  # the shape changed under the same dtype: shapes vary in this series
-        block = new_block(
-            group, len(entry.blocks), dtype, tuple(shape), ragged=entry.ragged or not shapes_equal
-        )
-        entry.blocks.append(block)
+    block, is_new = target_block(entry, dtype, tuple(shape), shapes_equal)
+    if is_new:
+        sink.new_block(entry, block)
     if block.layout == "fixed":
         if stacked is None:
             stacked = np.stack(values, dtype=dtype) if len(values) > 1 else values[0][np.newaxis]
-        append_fixed(group[block.name], block, steps, walls, stacked)
+        sink.append_fixed(entry, block, steps, walls, stacked)
     else:
-        if stacked is not None:
-            values = list(stacked)
-        append_ragged(group[block.name], block, steps, walls, values)
+        values = list(stacked) if stacked is not None else values
+        sink.append_ragged(entry, block, steps, walls, values)
+        block.flat += sum(v.size for v in values)
+    block.rows += len(steps)
+    block.note_steps(steps)
 
 
-def resolve_series(h5, catalog: Catalog, ps: PendingSeries) -> SeriesEntry:
-    """The catalog entry of a pending series, created (with its HDF5 group) on first commit."""
-    entry = catalog.get(ps.run, ps.tag, ps.part)
-    if entry is None:
-        entry = catalog.add_series(ps.run, ps.tag, ps.part, ps.kind, ps.meta, ps.ragged)
-        if entry.id in h5["series"]:  # left by a transaction that never committed
-            del h5["series"][entry.id]
-        group = h5["series"].create_group(entry.id)
-        group.attrs.update({"run": ps.run, "tag": ps.tag, "part": ps.part, "kind": ps.kind})
-    elif ps.meta_changed:
-        entry.meta.update(ps.meta)
-    return entry
-
-
-# errors that say something about the machine, not about the file's structure: never "repaired"
-_ENVIRONMENT_ERRNOS = {
+# errors that say something about the machine, not about the records or the file's structure: never "repaired"
+ENVIRONMENT_ERRNOS = {
     errno.ENOSPC,
     errno.EFBIG,
     errno.EDQUOT,
@@ -213,56 +225,52 @@ _ENVIRONMENT_ERRNOS = {
     errno.EROFS,
     errno.EIO,
 }
+_RECORD_ERRORS = (ValueError, TypeError, KeyError, RuntimeError, OSError)
 
 
-def commit(path: Path, batch: Batch, *, fsync: bool = False) -> None:
-    """Move ``batch`` into the database in one locked transaction and record the writer's committed seq.
+def commit(backend, batch: Batch) -> None:
+    """Commit ``batch`` to ``backend`` (a :class:`~ploteries.storage.backend.Backend`), dropping what it cannot hold.
 
-    If the transaction fails for a reason that is not the machine's (disk full, permissions), the series
-    are tried one by one in transactions that are thrown away, the file is rebuilt from its committed
-    content (HDF5 can trip over structures a crashed writer left behind, see ``repair.rebuild``) and the
-    batch is committed without the series that still fail. Those are dropped and named in a
-    :class:`RecordsDroppedError` raised after the commit: a record the file cannot hold never blocks the
-    others and never makes the commit loop.
+    If the commit fails for a reason that is not the machine's (disk full, permissions), the series are tried
+    one by one in commits that are thrown away (``dry_run``), the backend repairs itself (HDF5 can trip over
+    structures a crashed writer left behind) and the batch is committed without the series that still fail.
+    Those are dropped and named in a :class:`RecordsDroppedError` raised after the commit: a record the
+    database cannot hold never blocks the others and never makes the commit loop.
     """
     try:
-        _commit_once(path, batch, fsync=fsync)
+        backend.commit(batch)
         return
-    except (ValueError, TypeError, KeyError, RuntimeError, OSError) as exc:
-        if isinstance(exc, NotADatabaseError) or getattr(exc, "errno", None) in _ENVIRONMENT_ERRNOS:
+    except _RECORD_ERRORS as exc:
+        if isinstance(exc, NotADatabaseError) or getattr(exc, "errno", None) in ENVIRONMENT_ERRNOS:
             raise
-        if isinstance(exc, OSError) and not path.exists():
+        if isinstance(exc, OSError) and not backend.exists():
             raise
         first = exc
-    failing = _failing_series(path, batch)
-    rebuild(path)
+    failing = _failing_series(backend, batch)
+    backend.repair()
     if failing:
-        failing = _failing_series(path, batch, failing)
+        failing = _failing_series(backend, batch, failing)
     if not failing:
-        _commit_once(path, batch, fsync=fsync)  # raises again if the whole batch still fails
+        backend.commit(batch)  # raises again if the whole batch still fails
         return
     dropped = []
     for sid, exc in failing.items():
         ps = batch.series.pop(sid)
         dropped.append((ps.run, ps.tag, ps.part, f"{type(exc).__name__}: {exc}"))
-    _commit_once(path, batch, fsync=fsync)
+    backend.commit(batch)
     names = "; ".join(
         f"run {run!r} tag {tag!r}{f' part {part!r}' if part else ''} ({why})"
         for run, tag, part, why in dropped
     )
     raise RecordsDroppedError(
-        f"ploteries database {path} cannot hold the records of {names}; they were dropped and everything "
-        "else was committed. Log such values in a form HDF5 can store (fewer dimensions, shorter or fewer "
-        "field names).",
+        f"ploteries database {backend.location} cannot hold the records of {names}; they were dropped and "
+        "everything else was committed. Log such values in a form HDF5 can store (fewer dimensions, shorter "
+        "or fewer field names).",
         dropped,
     ) from first
 
 
-class _Abort(Exception):
-    """Thrown inside a trial transaction so that nothing it wrote becomes visible."""
-
-
-def _failing_series(path: Path, batch: Batch, only: dict | None = None) -> dict[int, BaseException]:
+def _failing_series(backend, batch: Batch, only: dict | None = None) -> dict[int, BaseException]:
     """The series of ``batch`` (or of ``only``) whose records fail to write, each tried alone and discarded."""
     failing = {}
     for sid, ps in batch.series.items():
@@ -270,28 +278,9 @@ def _failing_series(path: Path, batch: Batch, only: dict | None = None) -> dict[
             continue
         trial = Batch(batch.writer, batch.last_seq, {sid: dataclasses.replace(ps, chunks=list(ps.chunks))})
         try:
-            _commit_once(path, trial, fsync=False, abort=True)
-        except _Abort:
-            continue
-        except (ValueError, TypeError, KeyError, RuntimeError, OSError) as exc:
-            if getattr(exc, "errno", None) in _ENVIRONMENT_ERRNOS:
+            backend.commit(trial, dry_run=True)
+        except _RECORD_ERRORS as exc:
+            if getattr(exc, "errno", None) in ENVIRONMENT_ERRNOS:
                 raise
             failing[sid] = exc
     return failing
-
-
-def _commit_once(path: Path, batch: Batch, *, fsync: bool, abort: bool = False) -> None:
-    with write_transaction(path, fsync=fsync, reserve=batch.reserve_bytes()) as (h5, catalog):
-        committed = catalog.writers.get(batch.writer, 0)
-        if batch.last_seq <= committed and not abort:
-            return  # already committed (a replay raced with the live writer); nothing to do
-        for ps in batch.series.values():
-            if not ps.has_work:
-                continue
-            entry = resolve_series(h5, catalog, ps)
-            group = h5["series"][entry.id]
-            for dtype, steps, walls, values in value_groups(ps):
-                _write_group(group, entry, dtype, steps, walls, values)
-        if abort:
-            raise _Abort
-        catalog.writers[batch.writer] = batch.last_seq

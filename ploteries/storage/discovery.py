@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .backend import open_backend
 from .errors import NotADatabaseError
-from .format import read_transaction
 
 DATABASE_SUFFIXES = (".h5", ".hdf5", ".ploteries")
 
@@ -26,8 +26,8 @@ def candidate_files(root) -> list[Path]:
 def check_database(path) -> str | None:
     """None if ``path`` is a readable ploteries database, else the reason it is not (one line)."""
     try:
-        with read_transaction(Path(path)):
-            return None
+        open_backend(Path(path)).catalog()
+        return None
     except (NotADatabaseError, OSError, KeyError, ValueError) as exc:
         return str(exc)
 

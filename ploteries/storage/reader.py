@@ -1,77 +1,27 @@
 """``Database``: the read-only view of a ploteries database, shaped like numpy.
 
-Every call takes a shared lock, opens the file, reads, and closes it again: a ``Database`` never holds the
-file open between calls, so writers are never stalled by an idle reader (a viewer polling every second).
+Every call is one read of the database's backend (for a file: open, read, close): a ``Database`` never holds
+the file open between calls, so writers are never stalled by an idle reader (a viewer polling every second).
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .format import (
-    Block,
-    Catalog,
-    SeriesEntry,
-    fixed_row_dtype,
-    read_fixed,
-    read_fixed_steps,
-    read_ragged,
-    read_ragged_steps,
-    read_transaction,
-)
-from .journal import journal_dir
+from .assemble import RaggedRecords, Record
+from .backend import Backend, open_backend
+from .catalog import Catalog, SeriesEntry
 from .recovery import recover_quietly
 from .values import check_database_path
 
 if TYPE_CHECKING:
     from ploteries.figures import FigureStore
-
-
-class Record(NamedTuple):
-    """One record of a series: its step, wall time and value."""
-
-    step: int
-    wall_time: float
-    value: np.ndarray
-
-
-class RaggedRecords(Sequence):
-    """Records whose values differ in shape or dtype: ``step`` and ``wall_time`` arrays plus a list of values.
-
-    Indexing gives a :class:`Record`; slicing gives ``RaggedRecords``.
-
-    Examples
-    --------
-    >>> recs = RaggedRecords(np.array([0, 1]), np.array([0.0, 1.0]), [np.zeros(2), np.zeros(3)])
-    >>> recs[1].value.shape
-    (3,)
-    """
-
-    def __init__(self, step: np.ndarray, wall_time: np.ndarray, values: list[np.ndarray]):
-        self.step = np.asarray(step, np.int64)
-        self.wall_time = np.asarray(wall_time, np.float64)
-        self.values = list(values)
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return RaggedRecords(self.step[index], self.wall_time[index], self.values[index])
-        return Record(int(self.step[index]), float(self.wall_time[index]), self.values[index])
-
-    def __iter__(self) -> Iterator[Record]:
-        for i in range(len(self)):
-            yield self[i]
-
-    def __repr__(self) -> str:
-        return f"RaggedRecords({len(self)} records, steps {self.step[:3].tolist()}{'...' if len(self) > 3 else ''})"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,32 +66,6 @@ def _info(catalog: Catalog, entry: SeriesEntry) -> SeriesInfo:
     )
 
 
-def _promotable(blocks: list[Block]) -> np.dtype | None:
-    """The common dtype of fixed blocks of one shape holding plain numbers, else None."""
-    if any(b.layout != "fixed" for b in blocks) or len({tuple(b.shape) for b in blocks}) != 1:
-        return None
-    dtypes = [b.numpy_dtype for b in blocks]
-    if len(set(dtypes)) == 1:
-        return dtypes[0]
-    if all(d.kind in "biufc" and d.names is None and d.subdtype is None for d in dtypes):
-        return np.result_type(*dtypes)
-    return None
-
-
-def _select_rows(steps: np.ndarray, block: Block, start: int | None, stop: int | None) -> np.ndarray:
-    """Indices (into the block) of the committed rows with start <= step < stop."""
-    if block.sorted:
-        lo = 0 if start is None else int(np.searchsorted(steps, start, "left"))
-        hi = len(steps) if stop is None else int(np.searchsorted(steps, stop, "left"))
-        return np.arange(lo, hi)
-    mask = np.ones(len(steps), bool)
-    if start is not None:
-        mask &= steps >= start
-    if stop is not None:
-        mask &= steps < stop
-    return np.flatnonzero(mask)
-
-
 class Database:
     """A read-only ploteries database. Use :func:`ploteries.open`.
 
@@ -153,35 +77,36 @@ class Database:
     """
 
     def __init__(self, path):
-        self.path = check_database_path(path)
-        self._cached: Catalog | None = None
+        if not isinstance(path, Backend):
+            path = check_database_path(path)
+        self._backend = open_backend(path)
+        self.path = getattr(self._backend, "path", None) or Path(self._backend.location)
         self._figures = None
-        if journal_dir(self.path).is_dir():
-            recover_quietly(self.path)
+        if self._backend.journal_dir.is_dir():
+            recover_quietly(self._backend)
         self._catalog()  # fail now, with a clear message, on a missing, foreign or damaged file
+
+    @property
+    def backend(self) -> Backend:
+        """The storage backend this database reads from."""
+        return self._backend
 
     # ------------------------------------------------------------------------------------------ catalog
 
     def _catalog(self) -> Catalog:
-        with self._transaction() as (_, catalog):
-            return catalog
-
-    @contextlib.contextmanager
-    def _transaction(self):
-        """A read transaction reusing the parsed catalog while the file's catalog is unchanged."""
-        with read_transaction(self.path, self._cached) as (h5, catalog):
-            self._cached = catalog
-            yield h5, catalog
+        return self._backend.catalog()
 
     def _entry(self, catalog: Catalog, run: str, tag: str, part: str) -> SeriesEntry:
         entry = catalog.get(run, tag, part)
         if entry is None:
             runs = sorted({e.run for e in catalog.series})
             if run not in runs:
-                raise KeyError(f"no run {run!r} in {self.path}; runs: {runs[:20]}")
+                raise KeyError(f"no run {run!r} in {self._backend.location}; runs: {runs[:20]}")
             tags = sorted({e.tag for e in catalog.series if e.run == run})
             if tag not in tags:
-                raise KeyError(f"no tag {tag!r} in run {run!r} of {self.path}; tags: {tags[:20]}")
+                raise KeyError(
+                    f"no tag {tag!r} in run {run!r} of {self._backend.location}; tags: {tags[:20]}"
+                )
             parts = sorted({e.part for e in catalog.series if e.run == run and e.tag == tag})
             raise KeyError(f"no part {part!r} of tag {tag!r} in run {run!r}; parts: {parts}")
         return entry
@@ -295,9 +220,7 @@ class Database:
             (numbers of several dtypes are promoted, e.g. int then float gives float64); otherwise
             :class:`RaggedRecords`. Use :meth:`read_records` for each record's exact dtype.
         """
-        with self._transaction() as (h5, catalog):
-            entry = self._entry(catalog, run, tag, part)
-            return self._read_entry(h5, entry, start, stop, (from_row, to_row), fields)
+        return self._read_one(run, tag, part, start, stop, (from_row, to_row), fields, exact=False)
 
     def read_many(
         self,
@@ -313,25 +236,21 @@ class Database:
 
         ``from_rows`` / ``to_rows`` give each key's row span. A key naming no series gives None in its place.
         """
-        results = []
-        with self._transaction() as (h5, catalog):
-            for i, (run, tag, part) in enumerate(keys):
-                entry = catalog.get(run, tag, part)
-                if entry is None:
-                    results.append(None)
-                    continue
-                rows = (0 if from_rows is None else from_rows[i], None if to_rows is None else to_rows[i])
-                results.append(self._read_entry(h5, entry, start, stop, rows, fields))
-        return results
+        rows = None
+        if from_rows is not None or to_rows is not None:
+            rows = [
+                (0 if from_rows is None else from_rows[i], None if to_rows is None else to_rows[i])
+                for i in range(len(keys))
+            ]
+        return self._backend.read(list(keys), start=start, stop=stop, rows=rows, fields=fields)
 
-    def _read_entry(self, h5, entry: SeriesEntry, start, stop, rows: tuple[int, int | None], fields):
-        group = h5["series"][entry.id]
-        if fields is not None and "value" not in fields:
-            return self._read_index(group, entry, start, stop, rows, list(fields))
-        common = _promotable(entry.blocks)
-        if common is None:
-            return self._read_ragged(group, entry, start, stop, rows)
-        return self._read_fixed(group, entry, common, start, stop, rows, fields)
+    def _read_one(self, run, tag, part, start, stop, rows, fields, *, exact: bool):
+        result = self._backend.read(
+            [(run, tag, part)], start=start, stop=stop, rows=[rows], fields=fields, exact=exact
+        )
+        if result[0] is None:
+            self._entry(self._catalog(), run, tag, part)  # raises the KeyError naming what exists
+        return result[0]
 
     def read_records(
         self,
@@ -345,108 +264,7 @@ class Database:
         to_row: int | None = None,
     ) -> RaggedRecords:
         """The records of one series as :class:`RaggedRecords`, each value with its exact stored dtype."""
-        with self._transaction() as (h5, catalog):
-            entry = self._entry(catalog, run, tag, part)
-            return self._read_ragged(h5["series"][entry.id], entry, start, stop, (from_row, to_row))
-
-    def _block_rows(self, group, entry: SeriesEntry, start, stop, rows: tuple[int, int | None]):
-        """Yield (block, node, row indices inside the block) for the rows selected by row span and step range."""
-        from_row, to_row = rows
-        offset = 0
-        for block in entry.blocks:
-            node = group[block.name]
-            first = max(0, from_row - offset)
-            end = block.rows if to_row is None else min(block.rows, to_row - offset)
-            offset += block.rows
-            if first >= end:
-                continue
-            if start is None and stop is None:
-                yield block, node, np.arange(first, end)
-                continue
-            if (start is not None and block.step_max is not None and block.step_max < start) or (
-                stop is not None and block.step_min is not None and block.step_min >= stop
-            ):
-                continue
-            steps = (
-                read_fixed_steps(node, block) if block.layout == "fixed" else read_ragged_steps(node, block)
-            )
-            picked = _select_rows(steps, block, start, stop)
-            yield block, node, picked[(picked >= first) & (picked < end)]
-
-    def _read_fixed(self, group, entry, common: np.dtype, start, stop, row_span, fields):
-        parts = []
-        for block, node, rows in self._block_rows(group, entry, start, stop, row_span):
-            if len(rows) == 0:
-                continue
-            lo, hi = int(rows[0]), int(rows[-1]) + 1
-            data = read_fixed(node, block, lo, hi)
-            if hi - lo != len(rows):
-                data = data[rows - lo]
-            parts.append(data)
-        shape = tuple(entry.blocks[0].shape) if entry.blocks else ()
-        out_dtype = np.dtype([("step", "<i8"), ("wall_time", "<f8"), ("value", common, shape)])
-        if not parts:
-            out = np.empty(0, out_dtype)
-        elif len(parts) == 1 and parts[0].dtype == out_dtype:
-            out = parts[0]
-        else:
-            out = np.empty(sum(len(p) for p in parts), out_dtype)
-            pos = 0
-            for p in parts:
-                for name in ("step", "wall_time", "value"):
-                    out[name][pos : pos + len(p)] = p[name]
-                pos += len(p)
-        if fields is not None:
-            fields = list(fields)
-            unknown = set(fields) - {"step", "wall_time", "value"}
-            if unknown:
-                raise ValueError(f"fields must be among 'step', 'wall_time', 'value'; got {sorted(unknown)}.")
-            out = np.require(out[fields], requirements="C") if len(fields) > 1 else out[fields[0]]
-        return out
-
-    def _read_index(self, group, entry, start, stop, row_span, fields: list[str]) -> np.ndarray:
-        """Only the ``step`` / ``wall_time`` columns of the selected rows (values are not read)."""
-        unknown = set(fields) - {"step", "wall_time"}
-        if unknown or not fields:
-            raise ValueError(f"fields must be among 'step', 'wall_time', 'value'; got {sorted(unknown)}.")
-        out_dtype = np.dtype([("step", "<i8"), ("wall_time", "<f8")])
-        parts = []
-        for block, node, rows in self._block_rows(group, entry, start, stop, row_span):
-            if len(rows) == 0:
-                continue
-            lo, hi = int(rows[0]), int(rows[-1]) + 1
-            table = node if block.layout == "fixed" else node["index"]
-            cols = table.fields(["step", "wall_time"])[lo:hi]
-            parts.append(cols[rows - lo] if hi - lo != len(rows) else cols)
-        out = np.empty(sum(len(p) for p in parts), out_dtype)
-        pos = 0
-        for p in parts:
-            out["step"][pos : pos + len(p)] = p["step"]
-            out["wall_time"][pos : pos + len(p)] = p["wall_time"]
-            pos += len(p)
-        return np.require(out[fields], requirements="C") if len(fields) > 1 else out[fields[0]].copy()
-
-    def _read_ragged(self, group, entry, start, stop, row_span) -> RaggedRecords:
-        steps, walls, values = [], [], []
-        for block, node, rows in self._block_rows(group, entry, start, stop, row_span):
-            if len(rows) == 0:
-                continue
-            lo, hi = int(rows[0]), int(rows[-1]) + 1
-            sel = rows - lo
-            if block.layout == "fixed":
-                data = read_fixed(node, block, lo, hi)[sel]
-                steps.append(data["step"])
-                walls.append(data["wall_time"])
-                column = data["value"]
-                values += [column[i, ...] for i in range(len(column))]  # 0-d views keep the exact dtype
-            else:
-                index, vals = read_ragged(node, block, lo, hi)
-                steps.append(index["step"][sel])
-                walls.append(index["wall_time"][sel])
-                values += [vals[i] for i in sel]
-        if not steps:
-            return RaggedRecords(np.empty(0, np.int64), np.empty(0), [])
-        return RaggedRecords(np.concatenate(steps), np.concatenate(walls), values)
+        return self._read_one(run, tag, part, start, stop, (from_row, to_row), None, exact=True)
 
     # -------------------------------------------------------------------------------------- lifecycle
 
@@ -478,4 +296,4 @@ def open(path) -> Database:  # noqa: A001 - mirrors builtins.open / h5py.File
     return Database(path)
 
 
-__all__ = ["Database", "RaggedRecords", "Record", "SeriesInfo", "fixed_row_dtype", "open"]
+__all__ = ["Database", "RaggedRecords", "Record", "SeriesInfo", "open"]

@@ -9,6 +9,7 @@ Replay is idempotent, so two processes recovering at once cannot duplicate recor
 from __future__ import annotations
 
 import dataclasses
+import errno
 import fcntl
 import json
 import math
@@ -18,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .backend import Backend, open_backend
 from .batch import Batch, Chunk, PendingSeries, commit
 from .dtypes import dtype_from_text
 from .errors import JournalDamageWarning, RecordsDroppedError
-from .format import read_transaction
-from .journal import SCALAR_TID, Declared, Records, journal_dir, scan
-from .locking import try_lock_exclusive
+from .hdf5.locking import try_lock_exclusive
+from .journal import SCALAR_TID, Declared, Records, scan
 
 
 def lock_new_writer(jdir: Path, writer_id: str) -> int:
@@ -170,17 +171,16 @@ def batch_from_journal(segments: list[Path], writer_id: str, committed: int) -> 
     return replayer.finish()
 
 
-def _committed_seqs(path: Path) -> dict[str, int]:
-    if not path.exists() or path.stat().st_size == 0:
+def _committed_seqs(backend: Backend) -> dict[str, int]:
+    if not backend.exists():
         return {}
-    with read_transaction(path) as (_, catalog):
-        return dict(catalog.writers)
+    return dict(backend.catalog().writers)
 
 
-def recover(path: Path) -> int:
-    """Replay the journals of dead writers of ``path``; returns how many records were recovered."""
-    path = Path(path)
-    jdir = journal_dir(path)
+def recover(target) -> int:
+    """Replay the journals of dead writers of a database (a path or a backend); how many records came back."""
+    backend = open_backend(target, create=True)
+    jdir = backend.journal_dir
     if not jdir.is_dir():
         return 0
     recovered = 0
@@ -190,7 +190,7 @@ def recover(path: Path) -> int:
         if fd is None:
             continue  # a live writer
         try:
-            recovered += _replay_writer(path, jdir, writer_id)
+            recovered += _replay_writer(backend, jdir, writer_id)
             lock_path.unlink(missing_ok=True)
         finally:
             os.close(fd)
@@ -201,14 +201,14 @@ def recover(path: Path) -> int:
     return recovered
 
 
-def _replay_writer(path: Path, jdir: Path, writer_id: str) -> int:
+def _replay_writer(backend: Backend, jdir: Path, writer_id: str) -> int:
     """Commit what a dead writer's segments hold, then remove them (damaged ones are kept aside)."""
     segments = _segments(jdir, writer_id)
-    replay = batch_from_journal(segments, writer_id, _committed_seqs(path).get(writer_id, 0))
+    replay = batch_from_journal(segments, writer_id, _committed_seqs(backend).get(writer_id, 0))
     recovered = 0
     if replay.batch is not None:
         try:
-            commit(path, replay.batch)
+            commit(backend, replay.batch)
         except RecordsDroppedError as exc:
             replay.losses.append(str(exc))
         recovered = replay.batch.rows
@@ -222,7 +222,7 @@ def _replay_writer(path: Path, jdir: Path, writer_id: str) -> int:
     if replay.losses:
         aside = f" The damaged segments are kept as {', '.join(map(str, kept))}." if kept else ""
         warnings.warn(
-            f"ploteries database {path}: replaying the journal of writer {writer_id} lost records: "
+            f"ploteries database {backend.location}: replaying the journal of writer {writer_id} lost records: "
             + "; ".join(replay.losses)
             + "."
             + aside
@@ -233,13 +233,21 @@ def _replay_writer(path: Path, jdir: Path, writer_id: str) -> int:
     return recovered
 
 
-def recover_quietly(path: Path) -> None:
-    """Recovery for readers: replay if we may write, otherwise warn that unreplayed records exist."""
+# why a reader may be unable to replay a journal: it then reads what is committed
+_CANNOT_WRITE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def recover_quietly(target) -> None:
+    """Recovery for readers: replay if we may write; on read-only media, without permission or on a full disk,
+    warn that unreplayed records exist and read what is committed."""
+    backend = open_backend(target)
     try:
-        recover(path)
-    except PermissionError as exc:
+        recover(backend)
+    except OSError as exc:
+        if exc.errno not in _CANNOT_WRITE:
+            raise
         warnings.warn(
-            f"{path} has journals of a crashed writer that this user cannot replay ({exc}); open it once "
-            "as its owner to recover the records.",
+            f"{backend.location} has journals of a crashed writer that cannot be replayed now ({exc}); reading "
+            "what is committed. Open it once as its owner, with free disk space, to recover the records.",
             stacklevel=3,
         )

@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from . import journal as jn
+from .backend import Backend, open_backend
 from .batch import Batch, Chunk, PendingSeries, commit
 from .dtypes import check_hdf5_limits, dtype_to_text
 from .errors import RecordsDroppedError, WriterClosedError
-from .format import write_transaction
 from .journal import SCALAR_BODY, SCALAR_FRAME_BYTES
 from .recovery import lock_new_writer, recover
 from .values import (
@@ -98,34 +98,23 @@ class DatabaseWriter:
         max_pending_bytes: int = 256 * 2**20,
         fsync: bool = False,
     ):
-        self.path = check_database_path(path)
-        if not self.path.parent.is_dir():
-            raise FileNotFoundError(
-                2,
-                f"the directory of database path {self.path} does not exist; create it first (os.makedirs).",
-            )
-        if self.path.exists() and (not os.access(self.path, os.W_OK) or not self.path.stat().st_mode & 0o222):
-            raise PermissionError(
-                13,
-                f"database {self.path} is read-only; open it with ploteries.open() to read, "
-                "or make it writable (chmod u+w) to write.",
-            )
-        if not os.access(self.path.parent, os.W_OK):
-            raise PermissionError(
-                13,
-                f"cannot write in {self.path.parent} (the database's journal lives beside "
-                "it); choose a writable directory.",
-            )
+        if isinstance(path, Backend):
+            self._backend = path
+            self.path = getattr(path, "path", None) or Path(path.location)
+        else:
+            self.path = check_database_path(path)
+            check_writable_path(self.path)
+            jn.check_journal_dir(self.path)
+            self._backend = open_backend(self.path, create=True, fsync=bool(fsync))
         self.flush_secs = float(flush_secs)
         self.max_pending_rows = int(max_pending_rows)
         self.max_pending_bytes = int(max_pending_bytes)
         self.fsync = bool(fsync)
         self.id = uuid.uuid4().hex[:16]
-        self._journal_dir = jn.check_journal_dir(self.path)
+        self._journal_dir = self._backend.journal_dir
 
-        recover(self.path)  # replay journals of crashed writers, and create the file if missing
-        with write_transaction(self.path):
-            pass
+        recover(self._backend)  # replay journals of crashed writers
+        self._backend.create()
         self._lock_fd = lock_new_writer(self._journal_dir, self.id)
 
         self._lock = threading.Lock()  # guards everything below that the caller touches
@@ -271,9 +260,7 @@ class DatabaseWriter:
         check_name(run, "run")
         from_step = check_step(from_step, "from_step")
         self.flush()
-        from .maintenance import purge_run
-
-        purge_run(self.path, run, from_step)
+        self._backend.purge(run, from_step)
 
     def close(self) -> None:
         """Commit everything, fold the journal in and leave a single file. Idempotent."""
@@ -470,7 +457,7 @@ class DatabaseWriter:
         try:
             if self.fsync:
                 self._journal_fsync()
-            commit(self.path, batch, fsync=self.fsync)
+            commit(self._backend, batch)
         except RecordsDroppedError as exc:  # the rest is committed: surfaced on the caller's next call
             self._error = exc
         except BaseException as exc:  # noqa: BLE001 - surfaced on the caller's next call
@@ -503,6 +490,26 @@ class DatabaseWriter:
             self._commit_once()
             if stop:
                 return
+
+
+def check_writable_path(path: Path) -> None:
+    """Raise a clear error if a database cannot be written at ``path`` (no folder, read-only)."""
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            2,
+            f"the directory of database path {path} does not exist; create it first (os.makedirs).",
+        )
+    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
+        raise PermissionError(
+            13,
+            f"database {path} is read-only; open it with ploteries.open() to read, "
+            "or make it writable (chmod u+w) to write.",
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise PermissionError(
+            13,
+            f"cannot write in {path.parent} (the database's journal lives beside it); choose a writable directory.",
+        )
 
 
 def _describe_commit_error(exc: BaseException, path: Path) -> BaseException:

@@ -24,13 +24,14 @@ from pathlib import Path
 import numpy as np
 
 from ploteries.storage import array_to_json, array_to_text
+from ploteries.storage.kinds import kinds_encoded_as
 from ploteries.testing.readback import Key, Trace, read_ploteries, read_tensorboard
 
 __all__ = ["ParityError", "Tolerances", "assert_parity", "assert_traces_equal"]
 
 _OURS_ONLY_PARTS = {"boxes", "labels", "shape"}
 _OURS_ONLY_KINDS = {"embedding"}
-_JSON_KINDS = {"hparams", "custom_scalars", "graph"}
+_JSON_KINDS = kinds_encoded_as("json")
 _FLOAT32_KINDS = {"scalar", "pr_curve"}
 _UNTIMED_KINDS = {"hparams", "graph"}  # TensorBoard's accumulator keeps no step or wall time for them
 

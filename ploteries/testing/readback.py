@@ -23,6 +23,7 @@ from ploteries.compat.from_tensorboard import (
     require_tensorboard,
 )
 from ploteries.storage import array_to_text, json_to_array
+from ploteries.storage.kinds import GRAPH_TAG, HPARAMS_TAG
 
 __all__ = ["Key", "Trace", "read_ploteries", "read_tensorboard", "merge_hparams"]
 
@@ -62,7 +63,7 @@ def merge_hparams(out: dict, run: str, pieces: list[dict], step: int, wall: floa
     for name in record["metrics"]:
         scalar = out.get((run, name, ""))
         record["metrics"][name] = float(scalar.values[-1]) if scalar and scalar.values else None
-    out.setdefault((run, "_hparams_", ""), Trace("hparams")).add(step, wall, json_to_array(record))
+    out.setdefault((run, HPARAMS_TAG, ""), Trace("hparams")).add(step, wall, json_to_array(record))
 
 
 def read_tensorboard(root: str | Path) -> dict[Key, Trace]:
@@ -124,7 +125,7 @@ def read_tensorboard(root: str | Path) -> dict[Key, Trace]:
             merge_hparams(out, run, [hparams_content(c) for c in hparams.values()], 0, 0.0)
         if tags.get("graph"):
             graph = json_to_array(graph_to_dict(acc.Graph()))
-            out.setdefault((run, "_graph_", ""), Trace("graph")).add(0, 0.0, graph)
+            out.setdefault((run, GRAPH_TAG, ""), Trace("graph")).add(0, 0.0, graph)
     return out
 
 

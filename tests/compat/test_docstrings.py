@@ -7,6 +7,7 @@ import pytest
 
 MODULES = [
     "ploteries.storage.schema",
+    "ploteries.storage.kinds",
     "ploteries.compat.tensors",
     "ploteries.compat.histogram",
     "ploteries.compat.image",

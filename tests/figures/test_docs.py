@@ -20,6 +20,7 @@ EXAMPLES = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", DOC.
 MODULES = [
     "ploteries.figures",
     "ploteries.figures.schema",
+    "ploteries.figures.cards",
     "ploteries.figures.data",
     "ploteries.figures.templates",
     "ploteries.storage.maintenance",

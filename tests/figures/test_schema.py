@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
+from ploteries import figures
 from ploteries.figures import (
     BUILTIN_CARDS,
     MAX_DEFINITION_BYTES,
@@ -22,7 +23,6 @@ from ploteries.figures import (
     merge_patch,
     validate_definition,
 )
-from ploteries.figures import schema as figures
 
 
 def minimal(**changes) -> dict:

@@ -13,10 +13,10 @@ import pytest
 
 import ploteries
 from ploteries.storage import DatabaseWriter, NotADatabaseError, WriterClosedError
-from ploteries.storage import batch as batch_module
 from ploteries.storage import journal as journal_module
 from ploteries.storage import writer as writer_module
 from ploteries.storage.errors import RecordsDroppedError
+from ploteries.storage.hdf5.backend import HDF5Backend
 
 
 @pytest.fixture
@@ -116,17 +116,17 @@ def test_journal_segment_failure_is_raised_at_the_call_and_loses_nothing(writer,
 
 
 def test_database_write_failure_surfaces_on_flush_and_is_retried(writer, db_path, monkeypatch):
-    real_commit = writer_module.commit
+    real_commit = HDF5Backend.commit
     calls = []
 
-    def failing_once(path, batch, **kw):
+    def failing_once(self, batch, **kw):
         calls.append(batch.last_seq)
         if len(calls) == 1:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_commit(path, batch, **kw)
+        return real_commit(self, batch, **kw)
 
     writer.flush()
-    monkeypatch.setattr(writer_module, "commit", failing_once)
+    monkeypatch.setattr(HDF5Backend, "commit", failing_once)
     writer.append_scalar("r", "loss", 2.0, step=1)
     with pytest.raises(OSError, match="could not write to ploteries database .*safe in the journal"):
         writer.flush()
@@ -211,17 +211,17 @@ def test_writer_path_errors(tmp_path):
 
 
 def test_background_error_is_raised_on_the_next_call_and_records_survive(writer, db_path, monkeypatch):
-    real_commit = writer_module.commit
+    real_commit = HDF5Backend.commit
     failures = []
 
-    def failing(path, batch, **kw):
+    def failing(self, batch, **kw):
         if not failures:
             failures.append(1)
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_commit(path, batch, **kw)
+        return real_commit(self, batch, **kw)
 
     writer.flush()
-    monkeypatch.setattr(writer_module, "commit", failing)
+    monkeypatch.setattr(HDF5Backend, "commit", failing)
     writer.append_scalar("r", "loss", 2.0, step=1)
     writer._wake.set()
     deadline = time.monotonic() + 10
@@ -236,15 +236,15 @@ def test_background_error_is_raised_on_the_next_call_and_records_survive(writer,
 
 
 def test_bounded_queue_applies_back_pressure(db_path, monkeypatch):
-    real_commit = writer_module.commit
+    real_commit = HDF5Backend.commit
     sizes = []
 
-    def slow_commit(path, batch, **kw):
+    def slow_commit(self, batch, **kw):
         sizes.append(batch.rows)
         time.sleep(0.05)
-        return real_commit(path, batch, **kw)
+        return real_commit(self, batch, **kw)
 
-    monkeypatch.setattr(writer_module, "commit", slow_commit)
+    monkeypatch.setattr(HDF5Backend, "commit", slow_commit)
     with DatabaseWriter(db_path, flush_secs=60, max_pending_rows=100) as w:
         for step in range(1000):
             w.append_scalar("r", "loss", float(step), step=step)
@@ -341,8 +341,8 @@ def test_the_largest_values_hdf5_can_hold_are_stored(writer, db_path):
 def test_a_record_the_file_cannot_hold_is_dropped_once_and_blocks_nothing(db_path, monkeypatch):
     monkeypatch.setattr(writer_module, "check_hdf5_limits", lambda *a: None)  # a limit the call misses
     rebuilds = []
-    real_rebuild = batch_module.rebuild
-    monkeypatch.setattr(batch_module, "rebuild", lambda path: rebuilds.append(path) or real_rebuild(path))
+    real_repair = HDF5Backend.repair
+    monkeypatch.setattr(HDF5Backend, "repair", lambda self: rebuilds.append(self.path) or real_repair(self))
     with DatabaseWriter(db_path, flush_secs=60) as w:
         w.append_scalar("r", "loss", 1.0, step=0)
         w.append("r", "bad", np.zeros(2, [(f"f{i}", "f8") for i in range(6000)]), step=0)

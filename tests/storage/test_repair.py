@@ -5,8 +5,8 @@ import numpy as np
 
 import ploteries
 from ploteries.storage import DatabaseWriter
-from ploteries.storage import batch as batch_module
-from ploteries.storage.repair import rebuild
+from ploteries.storage.hdf5.backend import HDF5Backend
+from ploteries.storage.hdf5.repair import rebuild
 
 
 def write_some(path):
@@ -50,16 +50,16 @@ def test_rebuild_keeps_exactly_the_committed_content(db_path):
 
 def test_commit_rebuilds_and_retries_when_hdf5_trips(db_path, monkeypatch):
     write_some(db_path)
-    real = batch_module._commit_once
+    real = HDF5Backend._commit_once
     calls = []
 
-    def trips_once(path, batch, **kw):
-        calls.append(kw.get("abort", False))  # abort=True: a trial, thrown away
+    def trips_once(self, batch, dry_run=False):
+        calls.append(dry_run)  # dry_run=True: a trial, thrown away
         if len(calls) == 1:
             raise ValueError("Unable to synchronously create group (addr overflow, addr = 15560)")
-        return real(path, batch, **kw)
+        return real(self, batch, dry_run)
 
-    monkeypatch.setattr(batch_module, "_commit_once", trips_once)
+    monkeypatch.setattr(HDF5Backend, "_commit_once", trips_once)
     with DatabaseWriter(db_path) as w:
         w.append_scalar("a", "loss", -1.0, step=100)
     assert calls == [False, True, False]  # failed, tried alone (fine: the file was at fault), committed

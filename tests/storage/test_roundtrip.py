@@ -8,64 +8,7 @@ from hypothesis.extra import numpy as hnp
 
 import ploteries
 from ploteries.storage import DatabaseWriter
-
-names = st.text(
-    st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1, max_size=12
-)
-
-leaf_dtypes = st.one_of(
-    hnp.boolean_dtypes(),
-    hnp.integer_dtypes(),
-    hnp.unsigned_integer_dtypes(),
-    hnp.floating_dtypes(),
-    hnp.complex_number_dtypes(),
-    hnp.byte_string_dtypes(min_len=1, max_len=6),
-    hnp.unicode_string_dtypes(min_len=1, max_len=6),
-    hnp.datetime64_dtypes(),
-    hnp.timedelta64_dtypes(),
-)
-dtypes = st.one_of(
-    leaf_dtypes,
-    hnp.array_dtypes(leaf_dtypes, min_size=1, max_size=3),
-    hnp.nested_dtypes(leaf_dtypes, max_leaves=4),
-).filter(lambda d: d.itemsize > 0 and not d.hasobject)
-
-
-@st.composite
-def records(draw):
-    dtype = draw(dtypes)
-    shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))
-    return draw(hnp.arrays(dtype, shape))
-
-
-def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    return (
-        a.dtype == b.dtype
-        and a.shape == b.shape
-        and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
-    )
-
-
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(run=names, tag=names, values=st.lists(records(), min_size=1, max_size=4), steps=st.data())
-def test_any_dtype_shape_and_name_round_trips(tmp_path_factory, run, tag, values, steps):
-    path = tmp_path_factory.mktemp("rt") / "db.h5"
-    step_list = steps.draw(st.lists(st.integers(-(2**62), 2**62), min_size=len(values), max_size=len(values)))
-    with DatabaseWriter(path) as w:
-        for value, step in zip(values, step_list):
-            w.append(run, tag, value, step=step, wall_time=1.5)
-    db = ploteries.open(path)
-    assert db.runs() == [run]
-    assert db.tags(run) == [tag]
-    recs = db.read_records(run, tag)
-    assert recs.step.tolist() == step_list
-    assert recs.wall_time.tolist() == [1.5] * len(values)
-    for got, want in zip(recs.values, values):
-        assert same_bits(got, want), (got, want)
+from ploteries.testing.backend import same_bits
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,6 +9,9 @@ from __future__ import annotations
 import importlib.metadata
 import warnings
 
+from ploteries.figures.cards import CARD_ENTRY_POINT_GROUP
+from ploteries.storage.kinds import KINDS
+
 from .audio import AudioCard
 from .base import CardContent, CardContext, CardType, CardUpdate
 from .custom_scalars import CustomScalarsCard
@@ -37,14 +40,14 @@ __all__ = [
     "load_card_types",
 ]
 
-ENTRY_POINT_GROUP = "ploteries.cards"
+ENTRY_POINT_GROUP = CARD_ENTRY_POINT_GROUP
 
 FALLBACK_CARD = "tensor"
 """The card type of kinds no card type claims: a table of the latest record and a line over steps."""
 
 
 def builtin_card_types() -> dict[str, CardType]:
-    """The card types that ship with ploteries, by name."""
+    """The card types that ship with ploteries, by name (a test keeps them those of ``ploteries.figures.cards``)."""
     cards = (
         ScalarCard(),
         HistogramCard(),
@@ -96,17 +99,22 @@ def load_card_types() -> dict[str, CardType]:
 
 
 def card_for_kind(types: dict[str, CardType], kind: str) -> CardType | None:
-    """The card type that draws the default cards of a series kind (built-ins first).
+    """The card type that draws the default cards of a series kind.
 
-    A kind no card type claims falls back to :data:`FALLBACK_CARD` (the generic table and line), so
-    whatever was logged can be seen; None only if that card type is missing too.
+    A kind of the registry (:data:`ploteries.storage.kinds.KINDS`) gets the card it names; another kind the
+    first card type (a plug-in) that lists it in :attr:`CardType.kinds`. A kind no card type claims falls back
+    to :data:`FALLBACK_CARD` (the generic table and line), so whatever was logged can be seen; None only if
+    that card type is missing too.
 
     Examples
     --------
     >>> types = builtin_card_types()
-    >>> card_for_kind(types, "histogram").name, card_for_kind(types, "my_own_kind").name
-    ('histogram', 'tensor')
+    >>> [card_for_kind(types, k).name for k in ("histogram", "graph", "my_own_kind")]
+    ['histogram', 'model_graph', 'tensor']
     """
+    known = KINDS.get(kind)
+    if known is not None and known.card in types:
+        return types[known.card]
     for card in types.values():
         if kind in card.kinds:
             return card

@@ -30,7 +30,6 @@ class AudioCard(SteppedCard):
     """A player per run for the clip at the card's step."""
 
     name = "audio"
-    kinds = ("audio",)
     what = "clip"
 
     def _rate(self, ctx: CardContext, ref: SeriesRef, row: int, step: int) -> float | None:

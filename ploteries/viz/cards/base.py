@@ -121,7 +121,7 @@ class CardType:
     """Base class of card types. Subclasses set :attr:`name` and implement :meth:`render`."""
 
     name: ClassVar[str] = ""
-    kinds: ClassVar[tuple[str, ...]] = ()  # series kinds whose tags get this card by default
+    kinds: ClassVar[tuple[str, ...]] = ()  # kinds outside ploteries.storage.kinds whose tags get this card
     uses_graph: ClassVar[bool] = True  # body is the graph {"type": "card-graph", "card": id}
 
     def default_definition(self, tag: str, kind: str) -> dict:

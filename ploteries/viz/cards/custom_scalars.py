@@ -40,7 +40,6 @@ class CustomScalarsCard(ScalarCard):
     """A chart of a custom-scalars layout: Multiline (a line per run and matched tag) or Margin (a band)."""
 
     name = CARD
-    kinds = (CARD,)
 
     def __init__(self) -> None:
         self._layouts: dict[tuple, tuple[tuple, object]] = {}

@@ -196,7 +196,6 @@ class EmbeddingCard(StateCard):
     """Embedding projector: PCA 2-D/3-D, metadata colours, label images and metadata on hover."""
 
     name = "embedding"
-    kinds = ("embedding",)
     max_points_2d = 50_000
     max_points_3d = 20_000
 

@@ -18,6 +18,7 @@ from dash import MATCH, Input, Output, dcc, html, no_update
 from dash import ctx as dash_ctx
 
 from ploteries.storage import array_to_json
+from ploteries.storage.kinds import GRAPH_TAG, ONNX_GRAPH_TAG
 
 from ..ids import VIEW_STATES, card_id
 from ..services.graph_layout import CONSTANT_OPS, collapse_scopes, default_depth, graph_edges, layered_layout
@@ -212,13 +213,12 @@ class GraphCard(StateCard):
     """The model graph of a run, in layers, with name scopes folded beyond a size."""
 
     name = "model_graph"
-    kinds = ("graph",)
     max_nodes = 60
 
     def default_definition(self, tag: str, kind: str) -> dict:
         d = super().default_definition(tag, kind)
         d["tab"] = "graphs"
-        d["title"] = {"_graph_": "model graph", "_onnx_graph_": "ONNX graph"}.get(tag, tag)
+        d["title"] = {GRAPH_TAG: "model graph", ONNX_GRAPH_TAG: "ONNX graph"}.get(tag, tag)
         return d
 
     def _nodes(self, ctx: CardContext, run_value) -> tuple[Any, list | str]:

@@ -366,7 +366,6 @@ class HistogramCard(_OneRunCard):
     """The histograms of one tag over steps: offset (ridgeline by step) or overlay, one run at a time."""
 
     name = "histogram"
-    kinds = ("histogram",)
     run_control = "hist-run"
     max_ridges = MAX_RIDGES
     n_bins = N_BINS

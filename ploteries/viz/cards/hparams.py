@@ -25,6 +25,7 @@ from dash import MATCH, Input, Output, Patch, State, dash_table, dcc, html, no_u
 from dash import ctx as dash_ctx
 
 from ploteries.storage import array_to_json
+from ploteries.storage.kinds import HPARAMS_TAG
 
 from ..ids import VIEW_STATES, card_id
 from ..library import RunKey, SeriesRef
@@ -75,12 +76,11 @@ class HparamsCard(StateCard):
     """Table, parallel coordinates and scatter of the hparams trials of the visible runs."""
 
     name = "hparams"
-    kinds = ("hparams",)
 
     def default_definition(self, tag: str, kind: str) -> dict:
         d = super().default_definition(tag, kind)
         d["tab"] = "hparams"
-        d["title"] = "hparams" if tag == "_hparams_" else tag
+        d["title"] = "hparams" if tag == HPARAMS_TAG else tag
         return d
 
     # ------------------------------------------------------------------------------------------ data

@@ -113,7 +113,6 @@ class ImageCard(SteppedCard):
     """Images per run at a step, with brightness, contrast, actual size and box overlays."""
 
     name = "image"
-    kinds = ("image",)
     file_part = "file"
     what = "image"
 

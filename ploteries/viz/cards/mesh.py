@@ -157,7 +157,6 @@ class MeshCard(StateCard):
     """3-D meshes and point clouds, one run at a time, with a step slider and a batch index."""
 
     name = "mesh"
-    kinds = ("mesh",)
 
     def default_definition(self, tag: str, kind: str) -> dict:
         d = super().default_definition(tag, kind)

@@ -68,7 +68,6 @@ class PrCurveCard(CardType):
     """Precision-recall curves of one tag, a line per run, with a step slider in the card."""
 
     name = "pr_curve"
-    kinds = ("pr_curve",)
 
     def _refs(self, ctx: CardContext) -> list:
         return [r for r in ctx.series if ctx.snapshot.info(r.key) is not None]

@@ -179,7 +179,6 @@ class ScalarCard(CardType):
     """Lines of scalar series over step, relative or wall time."""
 
     name = "scalar"
-    kinds = ("scalar",)
     budget = DEFAULT_BUDGET
     overviews: ClassVar[OverviewCache] = OverviewCache()
     """Whole-range overviews already computed (shared by every card drawn like scalars)."""

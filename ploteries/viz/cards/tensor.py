@@ -123,7 +123,6 @@ class TensorCard(ScalarCard):
     """Any array or record array: the latest record as a table, a numeric field's mean as a line over steps."""
 
     name = "tensor"
-    kinds = ("tensor",)
     chunk_bytes = CHUNK_BYTES
 
     def default_definition(self, tag: str, kind: str) -> dict:

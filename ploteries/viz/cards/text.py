@@ -39,7 +39,6 @@ class TextCard(SteppedCard):
     """Markdown text per run at a step."""
 
     name = "text"
-    kinds = ("text",)
     what = "text"
 
     def content(self, ctx: CardContext, ref: SeriesRef, row: int, step: int, view):

@@ -39,7 +39,6 @@ class VideoCard(SteppedCard):
     """An animated clip per run at the card's step."""
 
     name = "video"
-    kinds = ("video",)
     file_part = "file"
     what = "video"
     view_inputs = {"mode": ("value", "play")}

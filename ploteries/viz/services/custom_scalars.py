@@ -18,6 +18,8 @@ import glob
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ploteries.storage.kinds import CUSTOM_SCALARS_TAG
+
 from ..definitions import AUTO_PREFIX
 from .tags import compile_filter, tag_sort_key
 
@@ -32,7 +34,7 @@ __all__ = [
 ]
 
 CARD = "custom_scalars"
-LAYOUT_TAG = "_custom_scalars_"
+LAYOUT_TAG = CUSTOM_SCALARS_TAG
 CHART_TYPES = ("Multiline", "Margin")
 
 Layout = dict[str, dict[str, list]]

@@ -14,9 +14,7 @@ transaction's half-written rows are invisible and are overwritten by the next on
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
-import json
 import os
 import resource
 import struct
@@ -28,8 +26,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .dtypes import dtype_from_text, dtype_to_text, is_native, stored_dtype
-from .errors import NotADatabaseError
+from ..catalog import Block, Catalog
+from ..dtypes import is_native, stored_dtype
+from ..errors import NotADatabaseError
 from .locking import file_lock
 
 FORMAT_VERSION = 1
@@ -37,123 +36,6 @@ FORMAT_ATTR = "ploteries_format"
 CATALOG_SLOTS = ("catalog_a", "catalog_b")
 SLOT_HEAD = struct.Struct("<QQI")  # generation, length, crc32 of the JSON bytes
 CHUNK_BYTES = 32 * 1024
-
-
-@dataclasses.dataclass
-class Block:
-    """A run of records of one series sharing a dtype (and, for fixed blocks, a shape)."""
-
-    name: str
-    layout: str  # "fixed" or "ragged"
-    dtype: str  # numpy descr text of the values
-    shape: list[int] | None  # fixed blocks: the value shape
-    ndim: int  # ragged blocks: the number of dimensions
-    rows: int = 0  # committed records
-    flat: int = 0  # ragged blocks: committed values in `flat`
-    step_min: int | None = None
-    step_max: int | None = None
-    last_step: int | None = None
-    sorted: bool = True  # steps never decrease inside the block
-
-    @property
-    def numpy_dtype(self) -> np.dtype:
-        return dtype_from_text(self.dtype)
-
-    def note_steps(self, steps: np.ndarray) -> None:
-        if len(steps) == 0:
-            return
-        lo, hi = int(steps.min()), int(steps.max())
-        self.step_min = lo if self.step_min is None else min(self.step_min, lo)
-        self.step_max = hi if self.step_max is None else max(self.step_max, hi)
-        if self.sorted:
-            first_ok = self.last_step is None or int(steps[0]) >= self.last_step
-            self.sorted = bool(first_ok and (len(steps) < 2 or bool(np.all(steps[1:] >= steps[:-1]))))
-        self.last_step = int(steps[-1])
-
-
-@dataclasses.dataclass
-class SeriesEntry:
-    """One series of the catalog: (run, tag, part) with its kind, metadata and blocks."""
-
-    id: str
-    run: str
-    tag: str
-    part: str
-    kind: str
-    meta: dict = dataclasses.field(default_factory=dict)
-    epoch: int = 0  # bumped whenever committed rows are removed or rewritten
-    ragged: bool = False  # new blocks are ragged (shapes are known to vary)
-    blocks: list[Block] = dataclasses.field(default_factory=list)
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.run, self.tag, self.part)
-
-    @property
-    def rows(self) -> int:
-        return sum(b.rows for b in self.blocks)
-
-
-@dataclasses.dataclass
-class Catalog:
-    """Everything a reader needs to know without touching the data: series, committed lengths, documents."""
-
-    uid: str
-    generation: int = 0
-    next_id: int = 0
-    series: list[SeriesEntry] = dataclasses.field(default_factory=list)
-    writers: dict[str, int] = dataclasses.field(
-        default_factory=dict
-    )  # writer id -> last committed journal seq
-    documents: dict = dataclasses.field(default_factory=dict)
-    crc: int = dataclasses.field(default=0, compare=False)  # of the slot it was read from (not stored)
-
-    def __post_init__(self) -> None:
-        self._by_key = {s.key: s for s in self.series}
-
-    def get(self, run: str, tag: str, part: str = "") -> SeriesEntry | None:
-        return self._by_key.get((run, tag, part))
-
-    def add_series(self, run: str, tag: str, part: str, kind: str, meta: dict, ragged: bool) -> SeriesEntry:
-        entry = SeriesEntry(f"s{self.next_id:06d}", run, tag, part, kind, dict(meta), ragged=ragged)
-        self.next_id += 1
-        self.series.append(entry)
-        self._by_key[entry.key] = entry
-        return entry
-
-    def remove_series(self, entry: SeriesEntry) -> None:
-        self.series.remove(entry)
-        del self._by_key[entry.key]
-
-    def rekey(self) -> None:
-        self._by_key = {s.key: s for s in self.series}
-
-    def to_bytes(self) -> bytes:
-        data = {
-            "uid": self.uid,
-            "generation": self.generation,
-            "next_id": self.next_id,
-            "writers": self.writers,
-            "documents": self.documents,
-            "series": [dataclasses.asdict(s) for s in self.series],
-        }
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-    @classmethod
-    def from_bytes(cls, raw: bytes) -> Catalog:
-        data = json.loads(raw.decode("utf-8"))
-        series = []
-        for s in data["series"]:
-            blocks = [Block(**b) for b in s.pop("blocks")]
-            series.append(SeriesEntry(**s, blocks=blocks))
-        return cls(
-            uid=data["uid"],
-            generation=data["generation"],
-            next_id=data["next_id"],
-            series=series,
-            writers=data["writers"],
-            documents=data.get("documents", {}),
-        )
 
 
 # --------------------------------------------------------------------------------------------- file level
@@ -340,26 +222,18 @@ def ragged_index_dtype(ndim: int) -> np.dtype:
     return np.dtype([("step", "<i8"), ("wall_time", "<f8"), ("offset", "<i8"), ("shape", "<i8", (ndim,))])
 
 
-def new_block(group: h5py.Group, number: int, dtype: np.dtype, shape: tuple, ragged: bool) -> Block:
-    """Create the datasets of block ``number`` of a series group.
+def create_block(group: h5py.Group, block: Block) -> None:
+    """Create the datasets of a new ``block`` in its series group.
 
     A node already at that name is the leftover of a transaction that never committed (the catalog does not
     know it): it is replaced.
     """
-    name = f"b{number}"
-    if name in group:
-        del group[name]
-    ragged = (ragged and len(shape) > 0) or 0 in shape  # HDF5 array types cannot have a zero-sized dimension
-    block = Block(
-        name,
-        "ragged" if ragged else "fixed",
-        dtype_to_text(dtype),
-        None if ragged else list(shape),
-        len(shape),
-    )
-    if ragged:
-        sub = group.create_group(name)
-        index = ragged_index_dtype(len(shape))
+    if block.name in group:
+        del group[block.name]
+    dtype = block.numpy_dtype
+    if block.layout == "ragged":
+        sub = group.create_group(block.name)
+        index = ragged_index_dtype(block.ndim)
         sub.create_dataset(
             "index", (0,), maxshape=(None,), dtype=index, chunks=(_chunk_rows(index.itemsize),)
         )
@@ -369,10 +243,9 @@ def new_block(group: h5py.Group, number: int, dtype: np.dtype, shape: tuple, rag
     else:
         row = fixed_row_dtype(block, stored=True)
         ds = group.create_dataset(
-            name, (0,), maxshape=(None,), dtype=row, chunks=(_chunk_rows(row.itemsize),)
+            block.name, (0,), maxshape=(None,), dtype=row, chunks=(_chunk_rows(row.itemsize),)
         )
         ds.attrs["dtype"] = block.dtype
-    return block
 
 
 def _as_stored(values: np.ndarray) -> np.ndarray:
@@ -385,7 +258,8 @@ def _as_stored(values: np.ndarray) -> np.ndarray:
 def append_fixed(
     ds: h5py.Dataset, block: Block, steps: np.ndarray, walls: np.ndarray, values: np.ndarray
 ) -> None:
-    """Append ``len(steps)`` rows after the committed ones (overwriting any uncommitted tail)."""
+    """Write ``len(steps)`` rows after the committed ones (overwriting any uncommitted tail); the caller
+    advances ``block.rows``."""
     n = len(steps)
     rows = np.empty(n, fixed_row_dtype(block, stored=True))
     rows["step"] = steps
@@ -393,14 +267,13 @@ def append_fixed(
     rows["value"] = _as_stored(values).reshape((n, *block.shape))
     ds.resize((block.rows + n,))
     ds[block.rows : block.rows + n] = rows
-    block.rows += n
-    block.note_steps(steps)
 
 
 def append_ragged(
     group: h5py.Group, block: Block, steps: np.ndarray, walls: np.ndarray, values: list[np.ndarray]
 ) -> None:
-    """Append records of varying shape: values concatenated into `flat`, offsets and shapes into `index`."""
+    """Write records of varying shape after the committed ones: values concatenated into `flat`, offsets and
+    shapes into `index`; the caller advances ``block.rows`` and ``block.flat``."""
     n = len(steps)
     sizes = np.array([v.size for v in values], dtype=np.int64)
     index = np.empty(n, ragged_index_dtype(block.ndim))
@@ -415,9 +288,6 @@ def append_ragged(
     if total:
         group["flat"].resize((block.flat + total,))
         group["flat"][block.flat : block.flat + total] = flat
-    block.rows += n
-    block.flat += total
-    block.note_steps(steps)
 
 
 def read_fixed(
@@ -490,3 +360,5 @@ def truncate_block(node, block: Block, keep: np.ndarray) -> None:
     node["index"].resize((0,))
     node["flat"].resize((0,))
     append_ragged(node, block, index["step"], index["wall_time"], kept)
+    block.rows, block.flat = len(kept), sum(v.size for v in kept)
+    block.note_steps(index["step"])
