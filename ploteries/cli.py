@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from ploteries import __version__
+
 SUBCOMMANDS = {
     "ls": "ploteries.commands.ls",
     "export": "ploteries.commands.export",
@@ -25,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Inspect, serve, import and export ploteries databases.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"ploteries {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for module in SUBCOMMANDS.values():

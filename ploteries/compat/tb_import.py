@@ -24,7 +24,7 @@ from ploteries.storage import DatabaseWriter, json_to_array
 from ploteries.storage import open as open_database
 from ploteries.storage.kinds import GRAPH_TAG, HPARAMS_TAG, KINDS
 
-__all__ = ["ImportReport", "event_runs", "import_logdir"]
+__all__ = ["ImportReport", "RunEvents", "event_runs", "import_logdir"]
 
 
 @dataclasses.dataclass
@@ -73,7 +73,7 @@ class _Series:
             self.values = [self.values[i] for i in keep]
 
 
-class _Run:
+class RunEvents:
     """Records of one run gathered in memory, in TensorBoard's reading order, then written at once."""
 
     def __init__(self, event_pb2):
@@ -84,6 +84,7 @@ class _Run:
         self.plugins: dict[str, tuple[str, bytes]] = {}
         self.hparams: list = []
         self.records = 0
+        self.purged: int | None = None  # the lowest step of a SessionLog.START since the last clear()
 
     def add(self, tag: str, part: str, kind: str, step: int, wall: float, value, meta=None) -> None:
         s = self.series.get((tag, part))
@@ -113,6 +114,7 @@ class _Run:
         elif event.HasField("session_log") and event.session_log.status == self.start:
             for s in self.series.values():
                 s.purge(step)
+            self.purged = step if self.purged is None else min(self.purged, step)
         elif event.HasField("graph_def"):
             from tensorboard.compat.proto import graph_pb2
 
@@ -160,6 +162,14 @@ class _Run:
                 continue
             for step, wall, value in zip(s.steps, s.walls, s.values):
                 writer.append(run, tag, value, step, wall, kind=s.kind, part=part, meta=meta, ragged=ragged)
+
+    def clear(self) -> None:
+        """Forget the records gathered (once written), keep what later records need (plugins, kinds)."""
+        for s in self.series.values():
+            s.steps, s.walls, s.values = [], [], []
+        self.hparams = []
+        self.records = 0
+        self.purged = None
 
     def _merge_hparams(self) -> None:
         record: dict = {"hparams": {}, "metrics": {}, "domains": {}}
@@ -222,7 +232,7 @@ def import_logdir(
     out.parent.mkdir(parents=True, exist_ok=True)
     with DatabaseWriter(out, flush_secs=30.0) as writer:
         for name, files in names.items():
-            run = _Run(event_pb2)
+            run = RunEvents(event_pb2)
             for path in files:
                 file_report = RecordReport(path)
                 for data in iter_records(path, verify, file_report):

@@ -75,18 +75,23 @@ class RecordReport:
     path: Path
     corrupt_at: int | None = None  # byte offset of the first record that failed its CRC
     truncated: bool = False  # a partial record at the end (a writer still running, or killed)
+    end: int = 0  # byte offset just past the last record consumed: where to resume reading
 
 
 def iter_records(
-    path: str | os.PathLike, verify: bool = True, report: RecordReport | None = None
+    path: str | os.PathLike, verify: bool = True, report: RecordReport | None = None, start: int = 0
 ) -> Iterator[bytes]:
-    """Yield the data of each record of a TFRecord file, in order.
+    """Yield the data of each record of a TFRecord file, in order, from byte ``start`` (a record boundary).
 
     Reading stops at a record that fails its CRC (as TensorBoard does; ``report.corrupt_at`` says where)
-    and at a partial record at the end of the file (``report.truncated``).
+    and at a partial record at the end of the file (``report.truncated``). ``report.end`` follows the end of
+    the last record consumed, so that a file that grows can be read on from there.
     """
     with open(path, "rb") as f:
+        f.seek(start)
         buf = f.read()
+    if report is not None:
+        report.end = start
     view = memoryview(buf)
     pos, end = 0, len(buf)
     unpack_length, unpack_crc = _LENGTH.unpack_from, _CRC.unpack_from
@@ -110,7 +115,9 @@ def iter_records(
                 or unpack_crc(buf, stop - 4)[0] != ((b >> 15 | b << 17) + _MASK_DELTA) & 0xFFFFFFFF
             ):
                 if report is not None:
-                    report.corrupt_at = pos
+                    report.corrupt_at = start + pos
                 return
         yield data
         pos = stop
+        if report is not None:
+            report.end = start + pos

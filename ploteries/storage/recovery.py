@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import errno
-import fcntl
 import json
 import math
 import os
@@ -23,7 +22,7 @@ from .backend import Backend, open_backend
 from .batch import Batch, Chunk, PendingSeries, commit
 from .dtypes import dtype_from_text
 from .errors import JournalDamageWarning, RecordsDroppedError
-from .hdf5.locking import try_lock_exclusive
+from .hdf5.locking import lock_descriptor, try_lock_exclusive
 from .journal import SCALAR_TID, Declared, Records, scan
 
 
@@ -39,7 +38,7 @@ def lock_new_writer(jdir: Path, writer_id: str) -> int:
             continue
     else:
         raise OSError(f"could not create a journal in {jdir}; check that the directory is writable.")
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    lock_descriptor(fd, exclusive=True)
     os.rename(tmp, jdir / f"{writer_id}.lock")
     return fd
 

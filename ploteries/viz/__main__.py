@@ -1,5 +1,5 @@
 import sys
 
-from .server import main
+from ploteries.commands.serve import main
 
 sys.exit(main())

@@ -488,6 +488,7 @@ def _empty_message(snapshot: Snapshot, tab) -> Sequence:
     if not snapshot.sources:
         return [
             html.Div("No ploteries databases here yet.", className="empty-title"),
+            *(html.Div(note, className="empty-note") for note in snapshot.notes),
             html.Div(
                 "Write one with `from ploteries.compat import SummaryWriter`; it appears within seconds."
             ),

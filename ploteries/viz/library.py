@@ -6,7 +6,11 @@ deleted and re-created files) and re-reads the catalogs of files whose size or m
 returns a :class:`Snapshot`, an immutable view the callbacks work from.
 
 Runs are identified across databases by :class:`RunKey` ``(source, run)``; ``source`` is the database's path
-relative to its root. Run labels carry the source only where run names would collide.
+relative to its root (after the root's name, when it has one). Run labels carry the source only where run
+names would collide.
+
+:class:`Mirror` objects (e.g. TensorBoard event files imported into a cache database) are synced at each
+refresh and their databases shown like the others, under the labels they give.
 """
 
 from __future__ import annotations
@@ -14,16 +18,36 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from ploteries.storage import Database, SeriesInfo
 from ploteries.storage.discovery import candidate_files
 
-__all__ = ["Library", "RunKey", "SeriesRef", "Snapshot", "SourceStatus", "run_labels"]
+__all__ = [
+    "Library",
+    "Mirror",
+    "RunKey",
+    "root_prefix",
+    "SeriesRef",
+    "Snapshot",
+    "SourceStatus",
+    "run_labels",
+]
+
+
+class Mirror(Protocol):
+    """Databases kept in sync with something else (the viewer only reads them)."""
+
+    def sync(self) -> Sequence[tuple[str, Path]]:
+        """Bring the databases up to date; ``[(label, database path)]``."""
+
+    def note(self) -> str | None:
+        """A line for the page when there is nothing to show yet (what was found, what it needs)."""
 
 
 class RunKey(NamedTuple):
@@ -107,6 +131,7 @@ class Snapshot:
 
     sources: tuple[SourceStatus, ...]
     version: str  # changes when files, runs, series or documents change (not when rows are appended)
+    notes: tuple[str, ...] = ()  # the mirrors' notes (see Mirror.note)
 
     @property
     def series(self) -> list[SeriesRef]:
@@ -140,6 +165,20 @@ class Snapshot:
         return (min(lows), max(highs)) if lows else None
 
 
+def root_prefix(root: Path, name: str | None, roots: int) -> str:
+    """What the labels of the files below a directory root start with: ``name/``, else ``<its name>/`` when
+    there are several roots, else nothing.
+
+    Examples
+    --------
+    >>> root_prefix(Path("runs"), None, 1), root_prefix(Path("runs"), None, 2), root_prefix(Path("runs"), "a", 1)
+    ('', 'runs/', 'a/')
+    """
+    if name:
+        return f"{name}/"
+    return f"{Path(root).name}/" if roots > 1 else ""
+
+
 def _stat_key(path: Path) -> tuple | None:
     try:
         st = path.stat()
@@ -167,6 +206,10 @@ class Library:
         Directories (searched recursively) or database files.
     media_root : path, optional
         Where media files written outside the databases are looked up (default: beside each database).
+    names : sequence of str or None, optional
+        Names of the roots (aligned with ``roots``): a named root's labels start with ``name/``.
+    mirrors : sequence of Mirror, optional
+        Synced at each refresh; their databases are shown under the labels they give.
 
     Examples
     --------
@@ -176,8 +219,19 @@ class Library:
     ['exp1/ploteries.h5', 'sweep.h5']
     """
 
-    def __init__(self, roots: Sequence[os.PathLike | str], *, media_root: os.PathLike | str | None = None):
+    def __init__(
+        self,
+        roots: Sequence[os.PathLike | str],
+        *,
+        media_root: os.PathLike | str | None = None,
+        names: Sequence[str | None] | None = None,
+        mirrors: Sequence[Mirror] = (),
+    ):
         self.roots = [Path(r).resolve() for r in roots]
+        self.names = list(names) if names is not None else [None] * len(self.roots)
+        if len(self.names) != len(self.roots):
+            raise ValueError(f"names must have one entry per root ({len(self.roots)}), got {len(self.names)}")
+        self.mirrors = list(mirrors)
         self.media_root = None if media_root is None else Path(media_root).resolve()
         for root in self.roots:
             if not root.exists():
@@ -187,22 +241,34 @@ class Library:
         self._lock = threading.Lock()
         self._databases: dict[Path, Database] = {}
         self._status: dict[Path, tuple[tuple | None, SourceStatus]] = {}
+        self._mirrored: set[Path] = set()
         self._snapshot: Snapshot | None = None
 
     def _label(self, path: Path) -> str:
-        for root in self.roots:
+        for root, name in zip(self.roots, self.names):
             if root.is_file() and path == root:
-                return path.name
+                return name or path.name
             if root.is_dir() and path.is_relative_to(root):
-                rel = path.relative_to(root).as_posix()
-                return rel if len(self.roots) == 1 else f"{root.name}/{rel}"
+                return root_prefix(root, name, len(self.roots)) + path.relative_to(root).as_posix()
         return path.as_posix()
 
-    def _files(self) -> list[Path]:
-        files: list[Path] = []
+    def _files(self) -> dict[Path, str]:
+        """``{database path: label}``: the files below the roots, then the mirrors' databases."""
+        mirrored = {}
+        for mirror in self.mirrors:
+            try:
+                mirrored.update({Path(p): label for label, p in mirror.sync()})
+            except Exception:  # noqa: BLE001 - a mirror's failure must not take the viewer down
+                logging.getLogger(__name__).warning("syncing %r failed", mirror, exc_info=True)
+                mirrored.update({p: s.source for p, (_, s) in self._status.items() if p in self._mirrored})
+        self._mirrored = set(mirrored)
+        files: dict[Path, str] = {}
         for root in self.roots:
-            files += [p.resolve() if root.is_file() else p for p in candidate_files(root)]
-        return sorted(set(files))
+            for p in candidate_files(root):
+                p = p.resolve() if root.is_file() else p
+                if p not in mirrored and p.resolve() not in mirrored:
+                    files[p] = self._label(p)
+        return dict(sorted({**files, **mirrored}.items()))
 
     def _read(self, path: Path, source: str) -> SourceStatus:
         try:
@@ -221,18 +287,19 @@ class Library:
         with self._lock:
             files = self._files()
             status: dict[Path, tuple[tuple | None, SourceStatus]] = {}
-            for path in files:
+            for path, label in files.items():
                 stat = _stat_key(path)
                 old = self._status.get(path)
-                if old is not None and old[0] == stat and stat is not None:
+                if old is not None and old[0] == stat and stat is not None and old[1].source == label:
                     status[path] = old
                 else:
-                    status[path] = (stat, self._read(path, self._label(path)))
+                    status[path] = (stat, self._read(path, label))
             for gone in set(self._databases) - set(files):
                 del self._databases[gone]
             self._status = status
             sources = tuple(sorted((s for _, s in status.values()), key=lambda s: s.source))
-            self._snapshot = Snapshot(sources, _structure_digest(sources))
+            notes = tuple(n for n in (m.note() for m in self.mirrors) if n)
+            self._snapshot = Snapshot(sources, _structure_digest(sources), notes)
             return self._snapshot
 
     @property

@@ -11,12 +11,22 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import os
+import re
 import socket
 import sys
 import threading
 from pathlib import Path
 
-__all__ = ["ViewerServer", "add_arguments", "bind_server", "main", "serve"]
+__all__ = [
+    "ViewerServer",
+    "add_arguments",
+    "apply_tensorboard_flags",
+    "bind_server",
+    "main",
+    "parse_logdir_spec",
+    "serve",
+]
 
 THREADS = 8  # worker threads of the served viewer; more requests at once wait in the server's queue
 
@@ -25,25 +35,27 @@ EXAMPLES = """examples:
   python -m ploteries.viz runs/ other_runs/sweep.h5 --port 8080
   python -m ploteries.viz runs/ --host 0.0.0.0          # reachable from other machines: mind who can see it
   python -m ploteries.viz runs/ --media-root /data/images
+  python -m ploteries.viz --logdir runs --reload_interval 5            # TensorBoard's spelling works too
+  python -m ploteries.viz --logdir_spec base:runs/base,new:runs/new    # named roots, shown as prefixes
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "roots",
-        nargs="+",
+        nargs="*",
         type=Path,
         metavar="ROOT",
-        help="directories (searched recursively) or database files",
+        help="directories (searched recursively) or database files; TensorBoard event files below a "
+        "directory are shown too",
     )
     parser.add_argument(
         "--port", type=int, default=6006, help="port to serve on (default 6006; the next free one if busy)"
     )
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
-    )
+    parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument(
         "--reload-interval",
+        "--reload_interval",
         type=float,
         default=2.0,
         metavar="SECONDS",
@@ -56,10 +68,83 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="directory holding media files written outside the databases (default: beside each database)",
     )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where TensorBoard event files found below a ROOT are imported to be shown "
+        "(default ~/.cache/ploteries/events; the event files are never modified)",
+    )
+    tb = parser.add_argument_group("TensorBoard's flags, accepted as `tensorboard` spells them")
+    tb.add_argument(
+        "--logdir", action="append", type=Path, default=[], metavar="DIR", help="a ROOT (repeatable)"
+    )
+    tb.add_argument(
+        "--logdir_spec",
+        metavar="NAME:PATH,...",
+        help="comma-separated roots, each optionally named (NAME:PATH); names prefix the roots' labels",
+    )
+    tb.add_argument(
+        "--bind_all", action="store_true", help="serve on every network interface (--host 0.0.0.0)"
+    )
+
+
+def parse_logdir_spec(spec: str) -> list[tuple[str | None, Path]]:
+    """TensorBoard's ``--logdir_spec``: ``[(name or None, path)]`` from ``NAME:PATH,PATH2,...``.
+
+    TensorBoard's rule: a part is ``NAME:PATH`` (split at the first ``:``) unless it is a URL (``gs://...``),
+    starts with ``/`` or starts with a drive (``C:\\logs`` on Windows); ``~`` is expanded.
+
+    Examples
+    --------
+    >>> parse_logdir_spec("base:runs/base,runs/new,/data/a:b")
+    [('base', PosixPath('runs/base')), (None, PosixPath('runs/new')), (None, PosixPath('/data/a:b'))]
+    """
+    roots: list[tuple[str | None, Path]] = []
+    for part in spec.split(","):
+        if not part:
+            continue
+        named = (
+            _URI.match(part) is None
+            and ":" in part
+            and not part.startswith("/")
+            and not os.path.splitdrive(part)[0]
+        )
+        name, path = part.partition(":")[::2] if named else (None, part)
+        if not path or name == "":
+            raise ValueError(f"--logdir_spec part {part!r} must be PATH or NAME:PATH with both non-empty")
+        roots.append((name, Path(os.path.expanduser(path))))
+    return roots
+
+
+_URI = re.compile("[a-zA-Z][0-9a-zA-Z.]*://.*")  # TensorBoard's (and TensorFlow's ParseURI's) URL pattern
+
+
+def apply_tensorboard_flags(args: argparse.Namespace) -> argparse.Namespace:
+    """Fold TensorBoard's flags into ours: ``args.roots``, ``args.root_names`` (aligned) and ``args.host``.
+
+    ``--logdir`` and ``--logdir_spec`` add roots after the positional ones; ``--bind_all`` is
+    ``--host 0.0.0.0`` (``--reload_interval`` and ``--port`` are the same options as ours). Folding twice
+    changes nothing.
+    """
+    if getattr(args, "root_names", None) is not None:
+        return args
+    spec = parse_logdir_spec(args.logdir_spec) if args.logdir_spec else []
+    pairs = [(None, Path(r)) for r in [*args.roots, *args.logdir]] + spec
+    if not pairs:
+        raise ValueError("no ROOT given; pass a directory (or --logdir DIR, as for tensorboard)")
+    if args.bind_all and args.host is not None:
+        raise ValueError(f"--bind_all and --host {args.host} both choose the address; pass one of them")
+    args.roots = [path for _, path in pairs]
+    args.root_names = [name for name, _ in pairs]
+    args.host = "0.0.0.0" if args.bind_all else (args.host or "127.0.0.1")
+    return args
 
 
 def check_arguments(args: argparse.Namespace) -> None:
-    """Clear errors for bad arguments, before anything starts."""
+    """Clear errors for bad arguments, before anything starts (TensorBoard's flags folded in first)."""
+    apply_tensorboard_flags(args)
     for root in args.roots:
         if not root.exists():
             raise FileNotFoundError(
@@ -172,13 +257,24 @@ def bind_server(app, host: str, port: int, tries: int = 50) -> tuple[ViewerServe
 
 
 def serve(
-    roots, *, host: str = "127.0.0.1", port: int = 6006, reload_interval: float = 2.0, media_root=None
+    roots,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 6006,
+    reload_interval: float = 2.0,
+    media_root=None,
+    names=None,
+    mirrors=(),
 ) -> None:
-    """Serve the viewer until interrupted."""
+    """Serve the viewer until interrupted.
+
+    ``names`` (aligned with ``roots``) prefix the roots' labels; ``mirrors`` are extra sources kept in sync by
+    the library (see :class:`~ploteries.viz.library.Mirror`).
+    """
     from .app import create_app
     from .library import Library
 
-    library = Library(roots, media_root=media_root)
+    library = Library(roots, media_root=media_root, names=names, mirrors=mirrors)
     app = create_app(library, reload_interval=reload_interval)
     server, bound = bind_server(app.server, host, port)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
@@ -202,19 +298,23 @@ def _warm(viewer) -> None:
         logging.getLogger(__name__).debug("warming the first page failed", exc_info=True)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, make_mirrors=None) -> int:
+    """Check ``args``, then serve; ``make_mirrors(args)`` gives the library's mirrors (none by default)."""
     check_arguments(args)
+    mirrors = make_mirrors(args) if make_mirrors is not None else ()
     serve(
         args.roots,
         host=args.host,
         port=args.port,
         reload_interval=args.reload_interval,
         media_root=args.media_root,
+        names=args.root_names,
+        mirrors=mirrors,
     )
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, make_mirrors=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ploteries.viz",
         description="Serve the ploteries viewer for the databases below ROOT.",
@@ -224,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        return run(args)
+        return run(args, make_mirrors)
     except (OSError, ValueError) as exc:
         print(f"ploteries viewer: error: {exc}", file=sys.stderr)
         return 2

@@ -96,6 +96,15 @@ def test_extreme_magnitudes_do_not_overflow():
     assert_matches_reference(values, 0.6)
 
 
+def test_subnormal_values_do_not_overflow_the_scaling():
+    # hypothesis found it: scaling a subnormal peak up to 1 needs 2**1039, which overflows
+    got = smooth_ema([1.11e-313, 0.0], 0.5)
+    assert got[0] == pytest.approx(1.11e-313, rel=1e-6, abs=0) and got[1] == pytest.approx(
+        3.7e-314, rel=1e-6, abs=0
+    )
+    assert_matches_reference(np.array([1.11e-313, 0.0]), 0.5)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     values=hnp.arrays(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import resource
 import struct
 import uuid
 import zlib
@@ -154,6 +153,16 @@ def write_transaction(
             os.fsync(fd)
 
 
+def _file_size_limit() -> int | None:
+    """The process's file-size limit (``ulimit -f``) in bytes, or None if unlimited or unknown (Windows)."""
+    try:
+        import resource  # POSIX only: imported here so that importing ploteries works on Windows
+    except ImportError:
+        return None
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if limit == resource.RLIM_INFINITY else limit
+
+
 def check_space(path: Path, nbytes: int) -> None:
     """Raise a clear ``OSError`` before writing if ``nbytes`` more would not fit (disk full or file-size limit).
 
@@ -161,8 +170,8 @@ def check_space(path: Path, nbytes: int) -> None:
     The file itself is not touched (growing it here would leave space HDF5 does not account for).
     """
     size = os.stat(path).st_size
-    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-    if limit != resource.RLIM_INFINITY and size + nbytes > limit:
+    limit = _file_size_limit()
+    if limit is not None and size + nbytes > limit:
         raise OSError(
             errno.EFBIG,
             f"writing about {nbytes} more bytes into ploteries database {path} would exceed the file-size limit "

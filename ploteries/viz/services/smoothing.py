@@ -56,11 +56,12 @@ def _linear_scan(x: NDArray[np.float64], a: float) -> NDArray[np.float64]:
     if block < _MIN_BLOCK:
         return _doubling_scan(x, a)
     block = min(block, n)
-    # Scale by a power of two (exact) so that |x| <= 1 and a**-i * x cannot overflow.
+    # Scale by a power of two (exact) so that |x| <= 1 and a**-i * x cannot overflow; never scale up
+    # (2**1074 for a subnormal peak would itself overflow).
     peak = float(np.max(np.abs(x)))
     if peak == 0.0:
         return x.copy()
-    scale = math.ldexp(1.0, -math.frexp(peak)[1])
+    scale = math.ldexp(1.0, -max(math.frexp(peak)[1], 0))
     n_blocks = -(-n // block)
     padded = np.zeros(n_blocks * block)
     np.multiply(x, scale, out=padded[:n])
