@@ -182,13 +182,13 @@ def _frame_at(data: bytes, pos: int) -> tuple[Declared | Records, int] | None:
 def _torn_tail(data: bytes, pos: int, legacy: bool) -> bool:
     """True when the unreadable bytes from ``pos`` to the end are a write cut short (or unused space)."""
     head = data[pos : pos + FRAME_HEAD.size]
-    if not head.strip(b"\0"):
-        return True  # unused preallocated space, or a body whose head was never written
-    if legacy:  # os.write appends: a cut-short frame runs past the end of the file
+    if legacy:  # os.write appends, and leaves no zeros: a cut-short frame runs past the end of the file
         if len(head) < FRAME_HEAD.size:
             return True
         magic, length, _ = FRAME_HEAD.unpack(head)
         return magic == MAGIC and pos + FRAME_HEAD.size + length > len(data)
+    if not head.strip(b"\0"):
+        return True  # unused preallocated space, or a body whose head was never written
     return head[:4] == b"\0\0\0\0"  # a mapped segment's frame is published by its magic, written last
 
 
