@@ -17,14 +17,14 @@ from ploteries.storage.kinds import HPARAMS_TAG
 
 from .cards.base import read_series
 from .library import Library, RunKey, SeriesRef, Snapshot
-from .scalar_traces import OverviewCache
+from .lru import LruCache
 from .services.hparams_table import parent_run
 
 __all__ = ["hparam_names", "last_values", "run_hparams", "scalar_tags"]
 
-_LAST: OverviewCache = OverviewCache(max_entries=200_000)
+_LAST: LruCache = LruCache(max_entries=200_000)
 """``(series key, fingerprint, count) -> last value`` (a float or None; about 100 bytes an entry)."""
-_HPARAMS: OverviewCache = OverviewCache(max_entries=50_000)
+_HPARAMS: LruCache = LruCache(max_entries=50_000)
 """``(series key, fingerprint, count) -> hparams dict`` of an ``add_hparams`` record."""
 _MISSING = object()
 
