@@ -11,6 +11,8 @@ from ploteries.storage import DatabaseWriter
 from ploteries.viz.services.runlist import RUN_PAGE_SIZE
 from tests.viz.helpers import SWEEP_LRS, sweep_run_name, write_scalars, write_sweep
 
+pytestmark = pytest.mark.browser
+
 RUNS = 3000
 
 
