@@ -63,7 +63,12 @@ def write_sweep(root: Path, runs: int, tags: int, steps: int) -> Path:
         for r in range(runs):
             for t in range(tags):
                 w.append_many(
-                    f"run{r:04d}", f"train/tag{t:02d}", sweep_values(r, t, steps), s, 1.7e9 + s * 0.5
+                    f"run{r:04d}",
+                    f"train/tag{t:02d}",
+                    sweep_values(r, t, steps),
+                    s,
+                    1.7e9 + s * 0.5,
+                    kind="scalar",
                 )
     return path
 

@@ -94,9 +94,13 @@ class ViewerPage:
                 if (!card) return null;
                 const gd = card.querySelector('.js-plotly-plot');
                 if (!gd || !gd.data) return null;
-                return gd.data.map(t => ({name: t.name, x: Array.from(t.x || []), y: Array.from(t.y || []),
-                                          opacity: t.opacity === undefined ? 1 : t.opacity,
-                                          customdata: t.customdata ? Array.from(t.customdata) : null}));
+                // typed arrays ({dtype, bdata}) are decoded into the full data plotly.js draws from
+                return gd.data.map((t, i) => {
+                    const f = (gd._fullData || []).find(d => d.index === i) || t;
+                    return {name: t.name, x: Array.from(f.x || []), y: Array.from(f.y || []),
+                            opacity: t.opacity === undefined ? 1 : t.opacity,
+                            customdata: f.customdata ? Array.from(f.customdata) : null};
+                });
             }""",
             title,
         )
