@@ -96,10 +96,11 @@ class ViewerPage:
                 if (!gd || !gd.data) return null;
                 // typed arrays ({dtype, bdata}) are decoded into the full data plotly.js draws from
                 return gd.data.map((t, i) => {
-                    const f = (gd._fullData || []).find(d => d.index === i) || t;
-                    return {name: t.name, x: Array.from(f.x || []), y: Array.from(f.y || []),
+                    const full = (gd._fullData || []).find(d => d.index === i) || {};
+                    const col = key => (t[key] && t[key].bdata !== undefined ? full[key] : t[key]);
+                    return {name: t.name, x: Array.from(col('x') || []), y: Array.from(col('y') || []),
                             opacity: t.opacity === undefined ? 1 : t.opacity,
-                            customdata: f.customdata ? Array.from(f.customdata) : null};
+                            customdata: t.customdata ? Array.from(col('customdata')) : null};
                 });
             }""",
             title,
