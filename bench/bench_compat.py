@@ -1,6 +1,7 @@
 """compat benchmarks: ploteries' SummaryWriter vs torch's, and ``ploteries import`` vs EventAccumulator.
 
-Per-call costs: the fastest of several batches, the writers taking turns batch by batch in the same run:
+Per-call costs: the fastest of several batches, the writers taking turns batch by batch in the same run
+(``--clock cpu``: the calling thread's CPU time instead of wall time, see bench/timing.py):
 1. add_scalar with a Python float and with a 0-d tensor (goal: 20x faster than torch), and the storage
    call underneath it alone (``DatabaseWriter.append_scalar``: what the facade cannot go below)
 2. add_histogram of 10k values and add_image of a 3x64x64 float image (goal: 3x faster)
@@ -35,24 +36,14 @@ from ploteries.compat.tb_import import import_logdir
 from ploteries.compat.tfrecord import record_bytes
 from ploteries.storage import DatabaseWriter
 
-
-def per_call(fns: list, calls: int, repeats: int = 9) -> list[float]:
-    """Seconds per call of each ``fn(i)``: the fastest of ``repeats`` batches of ``calls``.
-
-    The functions take turns batch by batch, so a burst of load from other processes hits them alike; the
-    fastest batch is the least disturbed estimate of each one's own cost.
-    """
-    best = [float("inf")] * len(fns)
-    for r in range(repeats):
-        for k, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            for i in range(r * calls, (r + 1) * calls):
-                fn(i)
-            best[k] = min(best[k], (time.perf_counter() - t0) / calls)
-    return best
+sys.path.insert(0, str(Path(__file__).parent))
+from previous import load_previous  # noqa: E402
+from timing import per_call  # noqa: E402
 
 
-def bench_calls(root: Path, previous=None) -> list[tuple[str, float, float, float, float | None]]:
+def bench_calls(
+    root: Path, previous=None, clock: str = "wall"
+) -> list[tuple[str, float, float, float, float | None]]:
     """Rows of (case, ours, torch, goal, previous revision or None): seconds per call."""
     ours, theirs = SummaryWriter(root / "ours"), TorchWriter(str(root / "torch"))
     raw = DatabaseWriter(root / "raw.h5")
@@ -65,8 +56,9 @@ def bench_calls(root: Path, previous=None) -> list[tuple[str, float, float, floa
     values = torch.randn(10_000, generator=torch.Generator().manual_seed(0))
     image = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(1))
     cases = [
-        ("add_scalar(float)", lambda w: lambda i: w.add_scalar("loss", 0.5, i), 5_000, 20.0),
-        ("add_scalar(0-d tensor)", lambda w: lambda i: w.add_scalar("loss_t", zero_d, i), 5_000, 20.0),
+        # short batches, many of them: on a loaded machine some run undisturbed (a time slice is a few ms)
+        ("add_scalar(float)", lambda w: lambda i: w.add_scalar("loss", 0.5, i), 500, 20.0),
+        ("add_scalar(0-d tensor)", lambda w: lambda i: w.add_scalar("loss_t", zero_d, i), 500, 20.0),
         ("add_histogram(10k values)", lambda w: lambda i: w.add_histogram("h", values, i), 50, 3.0),
         ("add_image(3x64x64 float)", lambda w: lambda i: w.add_image("img", image, i), 50, 3.0),
     ]
@@ -79,7 +71,7 @@ def bench_calls(root: Path, previous=None) -> list[tuple[str, float, float, floa
             fns.append(lambda i: raw.append_scalar("r", "loss", 0.5, i))
             if previous is not None:
                 fns.append(lambda i: raw_before.append_scalar("r", "loss", 0.5, i))
-        times = per_call(fns, calls)
+        times = per_call(fns, calls, repeats=90 if calls == 500 else 9, clock=clock)
         rows.append((name, times[0], times[1], goal, times[2] if previous is not None else None))
         if name == "add_scalar(float)":
             alone = times[3] if previous is not None else times[2]
@@ -164,20 +156,24 @@ def main() -> None:
     parser.add_argument("--scalars", type=int, default=100_000, help="scalars before close() (default 100k)")
     parser.add_argument("--import-events", type=int, default=200_000, help="events in the imported log")
     parser.add_argument("--previous", metavar="REV", help="also time git revision REV (e.g. main) per call")
+    parser.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="per-call clock: wall time, or the caller thread's CPU",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     previous = None
     if args.previous:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from previous import load_previous
-
         previous = load_previous(args.previous)
         importlib.import_module(previous.__name__ + ".compat")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         extra = f" {args.previous[:10]:>11s} {'vs it':>6s}" if previous else ""
-        print(f"{'per call':28s} {'ploteries':>11s} {'torch':>11s} {'speed-up':>9s}{extra}  goal")
-        for name, t_ours, t_torch, goal, t_before in bench_calls(root, previous):
+        print(f"per call, {args.clock} clock")
+        print(f"{'':28s} {'ploteries':>11s} {'torch':>11s} {'speed-up':>9s}{extra}  goal")
+        for name, t_ours, t_torch, goal, t_before in bench_calls(root, previous, args.clock):
             ratio = t_torch / t_ours
             verdict = (
                 (f">= {goal:g}x: " + ("met" if ratio >= goal else "NOT met"))

@@ -3,7 +3,9 @@
 1. sustained scalar rows/s into the database vs raw h5py appends in 1000-row batches (goal: within 2x)
 2. reading one 1M-point series vs TensorBoard's EventAccumulator (goal: >= 500x faster) and raw h5py (within 2x)
 3. bytes on disk per scalar vs a TensorBoard event file (goal: <= 0.6x)
-4. caller-thread cost of one append_scalar call (goal: < 5 us)
+4. caller-thread cost of one append_scalar call (goal: < 5 us); with ``--previous REV`` also the same call of
+   git revision REV (loaded beside the current code, see bench/previous.py), batch by batch in the same run
+   (``--clock cpu``: the calling thread's CPU time instead of wall time, see bench/timing.py)
 
 With ``--scale`` (storage v2, issue 12), against the previous revision (``--previous REV``) in the same run:
 5. a one-row commit into a 20,000-series database vs a 10-series one (goal: within 3x)
@@ -11,12 +13,14 @@ With ``--scale`` (storage v2, issue 12), against the previous revision (``--prev
 7. bytes per scalar of 20,000 short series x 100 rows vs TensorBoard (goal: <= 44, TensorBoard's)
 8. 100,000 series end to end: writer, reader, ``ploteries ls``, the viewer's explorer (figures)
 
-Run: python bench/bench_storage.py [--points 1000000] [--scale [--previous REV]]
+Run: python bench/bench_storage.py [--points 1000000] [--previous main] [--clock cpu]
+     python bench/bench_storage.py --scale [--previous REV]  (REV defaults to aa96182, the last format 1)
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import statistics
 import subprocess
 import sys
@@ -29,6 +33,12 @@ import numpy as np
 
 import ploteries
 from ploteries.storage import DatabaseWriter
+
+sys.path.insert(0, str(Path(__file__).parent))
+from previous import load_previous  # noqa: E402
+from timing import CLOCKS, per_call  # noqa: E402
+
+FORMAT_1_REV = "aa96182"  # the last revision writing format 1
 
 ROW = np.dtype([("step", "<i8"), ("wall_time", "<f8"), ("value", "<f8")])
 
@@ -167,9 +177,6 @@ def write_tensorboard_runs(logdir: Path, runs: int, tags: int, steps: int) -> in
 
 
 def scale_cases(tmp: Path, previous_rev: str, big: int, huge: int, skip_tensorboard: bool) -> None:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from previous import load_previous
-
     previous = load_previous(previous_rev)
     versions = [("ours", ploteries), (f"previous ({previous_rev})", previous)]
     looks = {}
@@ -240,20 +247,55 @@ def scale_cases(tmp: Path, previous_rev: str, big: int, huge: int, skip_tensorbo
     )
 
 
+def previous_call(tmp: Path, rev: str, clock: str) -> None:
+    """append_scalar of ours and of git revision ``rev`` taking turns, batch by batch."""
+    previous = load_previous(rev)
+    importlib.import_module(previous.__name__ + ".storage")
+    ours_w, before_w = (
+        DatabaseWriter(tmp / "call.h5"),
+        previous.storage.DatabaseWriter(tmp / "call_prev.h5"),
+    )
+    t_ours, t_before = per_call(
+        [
+            lambda i: ours_w.append_scalar("r", "loss", 0.5, i),
+            lambda i: before_w.append_scalar("r", "loss", 0.5, i),
+        ],
+        500,  # short batches, many of them: on a loaded machine some run undisturbed
+        repeats=90,
+        clock=clock,
+    )
+    ours_w.close()
+    before_w.close()
+    print(
+        f"[call]  append_scalar, fastest of 90 batches of 500 taking turns ({clock} clock): ours "
+        f"{t_ours * 1e6:.2f} us, {rev} {t_before * 1e6:.2f} us: {t_before / t_ours:.2f}x faster"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--skip-tensorboard", action="store_true")
     parser.add_argument("--scale", action="store_true", help="the storage v2 cases (many series) only")
-    parser.add_argument("--previous", default="aa96182", help="the revision to compare against (format 1)")
+    parser.add_argument(
+        "--previous",
+        metavar="REV",
+        help="also time append_scalar of git revision REV; with --scale, the revision to compare against "
+        f"(default {FORMAT_1_REV}, format 1)",
+    )
+    parser.add_argument(
+        "--clock", choices=sorted(CLOCKS), default="wall", help="per-call clock of append_scalar"
+    )
     parser.add_argument("--series", type=int, default=20_000)
     parser.add_argument("--huge", type=int, default=100_000)
     args = parser.parse_args()
     n = args.points
     tmp = Path(tempfile.mkdtemp(prefix="ploteries-bench-"))
     if args.scale:
-        scale_cases(tmp, args.previous, args.series, args.huge, args.skip_tensorboard)
+        scale_cases(tmp, args.previous or FORMAT_1_REV, args.series, args.huge, args.skip_tensorboard)
         return
+    if args.previous:
+        previous_call(tmp, args.previous, args.clock)
 
     raw_s = raw_h5py_append(tmp / "raw.h5", n)
     ours_s, caller_s = ours_append_scalar(tmp / "ours.h5", n)

@@ -6,7 +6,13 @@ See docs/format.md for the layout and docs/kinds.md for what each kind of series
 
 from .backend import Backend, Capabilities, open_backend
 from .discovery import find_databases, scan_databases
-from .errors import NotADatabaseError, PloteriesError, WriterClosedError
+from .errors import (
+    JournalDamageWarning,
+    NotADatabaseError,
+    PloteriesError,
+    RecordsDroppedError,
+    WriterClosedError,
+)
 from .maintenance import delete_run, purge_run, rename_run, update_document, update_documents
 from .reader import Database, RaggedRecords, Record, SeriesInfo, open
 from .recovery import recover
@@ -27,9 +33,11 @@ __all__ = [
     "HIST_STATS_DTYPE",
     "Database",
     "DatabaseWriter",
+    "JournalDamageWarning",
     "NotADatabaseError",
     "PloteriesError",
     "RaggedRecords",
+    "RecordsDroppedError",
     "Record",
     "SeriesInfo",
     "WriterClosedError",

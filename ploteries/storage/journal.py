@@ -53,6 +53,7 @@ RECORDS_HEAD = struct.Struct("<cQIIIB")
 ID_HEAD = struct.Struct("<cQI")
 MIN_SEGMENT_BYTES = 1 << 20
 MAX_SEGMENT_BYTES = 64 << 20
+SMALL_FRAME_BYTES = 64  # body, length and CRC written in one copy, then the magic
 
 
 # ------------------------------------------------------------------------------------------------ encoding
@@ -181,13 +182,13 @@ def _frame_at(data: bytes, pos: int) -> tuple[Declared | Records, int] | None:
 def _torn_tail(data: bytes, pos: int, legacy: bool) -> bool:
     """True when the unreadable bytes from ``pos`` to the end are a write cut short (or unused space)."""
     head = data[pos : pos + FRAME_HEAD.size]
-    if not head.strip(b"\0"):
-        return True  # unused preallocated space, or a body whose head was never written
-    if legacy:  # os.write appends: a cut-short frame runs past the end of the file
+    if legacy:  # os.write appends, and leaves no zeros: a cut-short frame runs past the end of the file
         if len(head) < FRAME_HEAD.size:
             return True
         magic, length, _ = FRAME_HEAD.unpack(head)
         return magic == MAGIC and pos + FRAME_HEAD.size + length > len(data)
+    if not head.strip(b"\0"):
+        return True  # unused preallocated space, or a body whose head was never written
     return head[:4] == b"\0\0\0\0"  # a mapped segment's frame is published by its magic, written last
 
 
@@ -241,7 +242,7 @@ def _damage(frames: list, start: int, stop: int, seq_after: int | None) -> Damag
 class JournalFile:
     """One journal segment open for appending through a shared memory map.
 
-    ``append`` costs a CRC and two memory copies, and no system call; the caller checks that the frame fits
+    ``append`` costs a CRC and two or three memory copies, and no system call; the caller checks that the frame fits
     (``pos + frame bytes <= capacity``) and otherwise continues in a new segment.
     """
 
@@ -265,15 +266,20 @@ class JournalFile:
         self.pos = SEGMENT_HEAD.size
 
     def append(self, body: bytes) -> None:
-        """Frame ``body`` into the segment (the body first, then the head that makes it readable)."""
+        """Frame ``body`` into the segment: the body, length and CRC first, then the magic that publishes it (a
+        frame of a few dozen bytes, such as a scalar's, writes its body, length and CRC in one copy)."""
         pos = self.pos
         start = pos + 12
         stop = start + len(body)  # past the capacity, the map refuses the copy (IndexError): callers check
         mm = self.map
-        mm[start:stop] = body
-        # length and CRC, then the magic that publishes the frame: a kill -9 between two of these stores
-        # leaves a head without its magic, which replay knows for a write cut short, not for damage
-        mm[pos + 4 : start] = FRAME_HEAD.pack(MAGIC, len(body), zlib.crc32(body))[4:]
+        head = FRAME_HEAD.pack(MAGIC, len(body), zlib.crc32(body))
+        # length and CRC, then the magic that publishes the frame: a kill -9 between these stores leaves a head
+        # without its magic, which replay knows for a write cut short, not for damage
+        if stop - pos <= SMALL_FRAME_BYTES:  # a scalar's frame: length, CRC and body in one copy
+            mm[pos + 4 : stop] = head[4:] + body
+        else:
+            mm[start:stop] = body
+            mm[pos + 4 : start] = head[4:]
         mm[pos : pos + 4] = MAGIC_BYTES
         self.pos = stop
 

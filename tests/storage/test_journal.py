@@ -110,12 +110,13 @@ def test_corruption_loses_only_the_frames_it_touches_and_reports_them(segment, d
     # every frame outside the damaged bytes comes back
     untouched = [i for i, (a, b, _) in enumerate(spans) if b <= start or a >= stop]
     assert set(untouched) <= set(kept)
-    # a lost frame is reported, unless the damage looks exactly like a write cut short by kill -9 (a head of
-    # zeros with nothing readable after it), which no returned call can have produced
+    # a lost frame is reported, unless the damage looks exactly like a write cut short by kill -9 (the last
+    # frames, the first of them without the magic that publishes it), which no returned call can have produced
     lost = [i for i in range(len(spans)) if i not in kept]
     if lost and not damage:
         first = spans[lost[0]][0]
-        assert damaged[first : first + 12] == bytes(12) and lost == list(range(lost[0], len(spans)))
+        assert damaged.startswith(jn.SEGMENT_HEAD_BYTES), "a damaged segment head is reported"
+        assert damaged[first : first + 4] == bytes(4) and lost == list(range(lost[0], len(spans)))
 
 
 def test_zero_filled_segment_is_damage_and_empty_segments_are_not():

@@ -16,20 +16,9 @@ torch_writer = pytest.importorskip("torch.utils.tensorboard.writer")
 tensorboardX = pytest.importorskip("tensorboardX")
 from torch.utils.tensorboard import SummaryWriter as BoundBefore  # noqa: E402  (bound before patch())
 
+from .conftest import event_files  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def event_files(root: Path) -> list[str]:
-    return sorted(f for _, _, files in os.walk(root) for f in files if "tfevents" in f)
-
-
-@pytest.fixture
-def patched():
-    ploteries.patch()
-    try:
-        yield
-    finally:
-        ploteries.unpatch()
 
 
 def test_names_bound_before_and_writers_made_after(tmp_path, patched):
