@@ -29,6 +29,7 @@ from ploteries.viz.services.payload import (
 from tests.viz.helpers import card_context, plain, tensorboard_smoothing, write_scalars
 
 
+@settings(deadline=None)
 @given(
     lines=st.integers(0, 20_000),
     width=st.integers(1, 5000),
@@ -80,6 +81,7 @@ def test_each_pixel_columns_extremes_survive_the_shared_budget(values, lines):
         assert np.nanmin(in_column) == np.nanmin(column) and np.nanmax(in_column) == np.nanmax(column)
 
 
+@settings(deadline=None)
 @given(values=hnp.arrays(np.float64, st.integers(0, 200), elements=st.floats(width=32)))
 def test_typed_float_arrays_round_trip_within_float32(values):
     encoded = typed_array(values)
@@ -89,6 +91,7 @@ def test_typed_float_arrays_round_trip_within_float32(values):
     np.testing.assert_allclose(back, values, rtol=2**-23, equal_nan=True)
 
 
+@settings(deadline=None)
 @given(values=hnp.arrays(np.int64, st.integers(0, 200), elements=st.integers(-(2**53), 2**53)))
 def test_typed_integer_arrays_are_exact(values):
     encoded = typed_array(values)
@@ -108,6 +111,7 @@ def test_floats_that_float32_would_lose_go_as_float64_and_other_types_are_refuse
     assert traces[0]["x"]["dtype"] == "i4" and traces[0]["y"] == [1.0]  # lists are left as they are
 
 
+@settings(deadline=None)
 @given(entries=st.lists(st.dictionaries(st.sampled_from(["n", "fp", "key"]), st.integers() | st.text())))
 def test_packed_series_entries_round_trip(entries):
     assert series_entries({"series": pack_entries(entries)}) == entries
