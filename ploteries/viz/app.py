@@ -120,6 +120,7 @@ class Viewer:
         self.library = library
         self.types = types if types is not None else load_card_types()
         self._first_page_lock = threading.Lock()
+        self._first_page: tuple[Snapshot, FirstPage] | None = None
         self._memo_lock = threading.Lock()
         self._memo_snapshot: Snapshot | None = None
         self._memo_values: dict = {}
@@ -282,14 +283,18 @@ class Viewer:
         """What a browser opening the viewer sees first: the explorer and the first tab's first page of cards.
 
         Drawn into the page's layout, so the first data arrives with the page itself, with no round trips.
-        One at a time: a second caller (the page's layout request while :meth:`warm` runs) waits and then finds
-        the cards' overviews cached.
+        One at a time: a second caller (the page's layout request while :meth:`warm` runs) waits and then gets the
+        same page if nothing changed on disk meanwhile (the library then returns the same snapshot).
         """
         with self._first_page_lock:
             snapshot = self.library.refresh()
+            if self._first_page is not None and self._first_page[0] is snapshot:
+                return self._first_page[1]
             explorer = self.explorer_view(snapshot, None, None, None)
             cards = self.cards_view(snapshot, explorer[4], None, None, explorer[2], 0, ViewSettings())
-            return FirstPage(snapshot.version, explorer, cards, slider_range(snapshot))
+            page = FirstPage(snapshot.version, explorer, cards, slider_range(snapshot))
+            self._first_page = (snapshot, page)
+            return page
 
     def warm(self) -> int:
         """Draw the first page once in the background when the server starts (see :meth:`first_page`).
@@ -531,7 +536,7 @@ def create_app(
         prevent_initial_call=True,
     )
     def paging(_prev, _next, _tab, page):
-        page = int(page or 0)
+        page = min(max(int(page or 0), 0), 2**31)  # a page number the browser sent back: keep it a small int
         if ctx.triggered_id == "page-next":
             return page + 1
         if ctx.triggered_id == "page-prev":

@@ -12,13 +12,12 @@ the :class:`~ploteries.viz.services.smoothing.EmaState` the client holds, so the
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .lru import LruCache
 from .services.downsampling import minmax_downsample
 from .services.smoothing import EmaState, ema_state, smooth_ema, smooth_ema_continue
 from .services.xaxis import x_values
@@ -218,12 +217,13 @@ def overview_points(
     )
 
 
-class OverviewCache:
+class OverviewCache(LruCache["TracePoints"]):
     """The last ``max_entries`` whole-range overviews, by a key naming the series' contents and the view.
 
-    An overview of a 1M-point series costs tens of milliseconds (read, smooth, downsample) and is about 2k
-    points, so keeping a few hundred makes a page reload, a tab switch back or a second browser instant, with
-    bounded memory. The key must change whenever the points would: the series' fingerprint and row count, the
+    An overview of a 1M-point series costs tens of milliseconds (read, smooth, downsample) and is at most 2k
+    points (a few dozen for each line of a sweep's card, which shares its points), so keeping them makes a page
+    reload, a tab switch back or a second browser instant, with memory bounded in bytes (``max_bytes``, as
+    numpy counts them) as well as in entries: a page of 300-run cards holds 1,200 small overviews. The key must change whenever the points would: the series' fingerprint and row count, the
     smoothing weight, the x mode, the rewind step, ... Safe to use from several threads.
 
     Examples
@@ -236,24 +236,14 @@ class OverviewCache:
     (None, 'points c')
     """
 
-    def __init__(self, max_entries: int = 512):
-        self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, TracePoints] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, max_entries: int = 16_384, max_bytes: int = 64 << 20):
+        super().__init__(max_entries, max_bytes=max_bytes, nbytes=_points_nbytes)
 
-    def get(self, key: Hashable) -> TracePoints | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
 
-    def put(self, key: Hashable, points: TracePoints) -> None:
-        with self._lock:
-            self._entries[key] = points
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+def _points_nbytes(points) -> int:
+    """The bytes of an overview's arrays (0 for anything else)."""
+    arrays = [getattr(points, f.name, None) for f in dataclasses.fields(TracePoints)]
+    return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
 
 
 def cols_slice(cols: ScalarColumns, a: int, b: int) -> ScalarColumns:
