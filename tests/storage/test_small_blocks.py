@@ -37,7 +37,9 @@ def test_short_series_written_as_add_scalar_does_read_back_exactly(tmp_path):
         for part in np.array_split(np.arange(100), 10):
             for s, (walls, values) in enumerate(columns):
                 for step, wall, value in zip(part, walls[part], values[part]):
-                    w.append_scalar(f"run{s % 3}", f"tag{s}", float(value), step=int(step), wall_time=float(wall))
+                    w.append_scalar(
+                        f"run{s % 3}", f"tag{s}", float(value), step=int(step), wall_time=float(wall)
+                    )
             w.flush()
     db = ploteries.open(path)
     small = layout.SMALL_CHUNK_BYTES // 24
