@@ -486,7 +486,7 @@ def create_app(
         prevent_initial_call=True,
     )
     def paging(_prev, _next, _tab, page):
-        page = int(page or 0)
+        page = min(max(int(page or 0), 0), 2**31)  # a page number the browser sent back: keep it a small int
         if ctx.triggered_id == "page-next":
             return page + 1
         if ctx.triggered_id == "page-prev":

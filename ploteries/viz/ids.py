@@ -1,12 +1,14 @@
 """Ids and states of the page that card types' own callbacks use (see :meth:`CardType.register_callbacks`).
 
-A card type's callback that needs its card's context passes ``*VIEW_STATES`` as its last states and calls
+A card type's callback that needs its card's context passes ``*VIEW_STATES`` as its last states and is
+decorated with :func:`~ploteries.viz.cards.common.in_card_context`, which calls
 ``app.viewer.card_context(card_id, *values)``::
 
     @app.callback(Output(card_id("image-view", MATCH), "src"), Input(card_id("image-step", MATCH), "value"),
                   *VIEW_STATES)
-    def show(step, *view):
-        ctx = app.viewer.card_context(dash.ctx.triggered_id["card"], *view)
+    @in_card_context(app)
+    def show(context, step):
+        ...
 """
 
 from __future__ import annotations

@@ -21,8 +21,6 @@ import base64
 import binascii
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -32,6 +30,7 @@ from PIL import Image
 from ploteries.storage import array_to_text
 
 from .library import Library
+from .lru import LruCache
 from .media_files import MEDIA_TYPES, MediaLookup, find_media
 from .services.image_transforms import ImageTransform, apply_transform, parse_transform
 from .services.media_encoding import gif_bytes, png_bytes, wav_bytes
@@ -123,35 +122,12 @@ def file_url(source: str, recorded: str) -> str:
     return f"/media/file/{quote(recorded, safe='/')}?db={quote(source, safe='/')}"
 
 
-class MediaCache:
-    """A thread-safe LRU of encoded media, bounded in bytes."""
+class MediaCache(LruCache[tuple[bytes, str]]):
+    """A thread-safe LRU of encoded media ``(bytes, fingerprint)``, bounded in bytes (a file over a quarter of
+    the bound is served but not kept: it would push out everything else)."""
 
     def __init__(self, max_bytes: int = 64 * 2**20):
-        self.max_bytes = max_bytes
-        self._items: OrderedDict = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get_or_make(self, key, make: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
-        """``make()``'s ``(bytes, fingerprint)`` for ``key``, made once while it stays in the cache."""
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = make()
-        if len(value[0]) > self.max_bytes // 4:
-            return value  # too big to keep: it would push out everything else
-        with self._lock:
-            if key not in self._items:
-                self._items[key] = value
-                self._size += len(value[0])
-            while self._size > self.max_bytes and self._items:
-                _, old = self._items.popitem(last=False)
-                self._size -= len(old[0])
-        return value
-
-    def __len__(self) -> int:
-        return len(self._items)
+        super().__init__(max_bytes=max_bytes, nbytes=lambda value: len(value[0]), largest=max_bytes // 4)
 
 
 # ------------------------------------------------------------------------------------------ reading records

@@ -12,13 +12,12 @@ the :class:`~ploteries.viz.services.smoothing.EmaState` the client holds, so the
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .lru import LruCache
 from .services.downsampling import minmax_downsample
 from .services.smoothing import EmaState, ema_state, smooth_ema, smooth_ema_continue
 from .services.xaxis import x_values
@@ -218,7 +217,7 @@ def overview_points(
     )
 
 
-class OverviewCache:
+class OverviewCache(LruCache["TracePoints"]):
     """The last ``max_entries`` whole-range overviews, by a key naming the series' contents and the view.
 
     An overview of a 1M-point series costs tens of milliseconds (read, smooth, downsample) and is about 2k
@@ -237,23 +236,7 @@ class OverviewCache:
     """
 
     def __init__(self, max_entries: int = 512):
-        self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, TracePoints] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> TracePoints | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: Hashable, points: TracePoints) -> None:
-        with self._lock:
-            self._entries[key] = points
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+        super().__init__(max_entries)
 
 
 def cols_slice(cols: ScalarColumns, a: int, b: int) -> ScalarColumns:

@@ -267,14 +267,15 @@ def test_label_image_route_serves_png_and_only_series_of_the_library(tmp_path):
 
 
 def test_the_embedding_cache_is_bounded_in_entries_and_bytes():
-    from ploteries.viz.cards.embedding import _Cache
+    from ploteries.viz.cards.embedding import EmbeddingCard
 
-    cache = _Cache(3, max_bytes=10_000)
+    cache = EmbeddingCard()._cache
+    cache.max_entries, cache.max_bytes = 3, 10_000
     for i in range(5):
-        cache.get(i, lambda: np.zeros(100))  # 800 bytes each
-    assert list(cache._items) == [2, 3, 4]
-    cache.get("big", lambda: np.zeros(1100))  # 8,800 bytes: the older ones go until it all fits
-    assert list(cache._items) == [4, "big"]
+        cache.get_or_make(i, lambda: np.zeros(100))  # 800 bytes each
+    assert cache.keys() == [2, 3, 4]
+    cache.get_or_make("big", lambda: np.zeros(1100))  # 8,800 bytes: the older ones go until it all fits
+    assert cache.keys() == [4, "big"] and cache.nbytes == 9600
     calls = []
-    cache.get("big", lambda: calls.append(1))
+    cache.get_or_make("big", lambda: calls.append(1))
     assert calls == []  # a hit computes nothing

@@ -9,7 +9,8 @@ from dash import Patch
 from ploteries.storage import DatabaseWriter
 from ploteries.storage.maintenance import purge_run
 from ploteries.viz.app import Viewer
-from ploteries.viz.cards.scalar import ScalarCard, json_y, parse_x_range
+from ploteries.viz.cards.common import json_y
+from ploteries.viz.cards.scalar import ScalarCard, parse_x_range
 from ploteries.viz.library import Library
 from ploteries.viz.settings import ViewSettings
 from tests.viz.helpers import tensorboard_smoothing, write_scalars

@@ -1,9 +1,8 @@
 """Pieces shared by the graph cards that carry controls of their own (histogram, PR curve, tensor cards).
 
-- :func:`card_graph`: the card's ``dcc.Graph`` (the id the viewer's shared refresh callback updates).
 - :func:`run_choice` / :func:`run_dropdown`: cards that show one run at a time pick it from a dropdown
   inside the card (hidden when there is a single run).
-- :func:`message_figure`: what a graph card shows when it has nothing to draw or cannot draw a record.
+- :func:`nothing_message`: what a graph card says when it has nothing to draw.
 - :func:`records_of`: the (steps, wall times, values) of what ``Database.read`` returned, fixed or ragged.
 - :func:`control_row`: a row of small labelled controls above the graph.
 """
@@ -13,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import dash
 import numpy as np
 from dash import MATCH, Input, Output, State, dcc, html, no_update
 
@@ -22,14 +20,11 @@ from ..library import SeriesRef
 from ..settings import run_key_value
 from ..ticks import stamp_state, unstamped
 from .base import CardContext, read_series
-from .scalar import graph_body
+from .common import in_card_context
 
 __all__ = [
-    "card_graph",
     "control_row",
     "latest_at",
-    "message_annotation",
-    "message_figure",
     "nothing_message",
     "read_rows",
     "records_of",
@@ -39,45 +34,6 @@ __all__ = [
     "run_dropdown",
     "run_value",
 ]
-
-
-card_graph = graph_body
-"""The graph of a card, with the id the shared refresh callback sends figures to."""
-
-
-def message_annotation(text: str) -> dict:
-    """A grey note in the middle of a graph (``layout.annotations`` entry)."""
-    return {
-        "text": text,
-        "showarrow": False,
-        "xref": "paper",
-        "yref": "paper",
-        "x": 0.5,
-        "y": 0.5,
-        "font": {"size": 12, "color": "#6a737d"},
-    }
-
-
-def message_figure(text: str) -> dict:
-    """An empty figure saying ``text`` in its middle (no axes).
-
-    Examples
-    --------
-    >>> message_figure("no data")["layout"]["annotations"][0]["text"]
-    'no data'
-    """
-    axis = {"visible": False}
-    return {
-        "data": [],
-        "layout": {
-            "xaxis": axis,
-            "yaxis": axis,
-            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
-            "plot_bgcolor": "#ffffff",
-            "paper_bgcolor": "#ffffff",
-            "annotations": [message_annotation(text)],
-        },
-    }
 
 
 def nothing_message(what: str, step: int | None) -> str:
@@ -106,11 +62,9 @@ def register_redraw(app, inputs: Sequence[tuple[str, str]], draw: Callable) -> N
         *VIEW_STATES,
         prevent_initial_call=True,
     )
-    def redraw_card(*args):
-        values, state, view = args[: len(inputs)], args[len(inputs)], args[len(inputs) + 1 :]
-        context = app.viewer.card_context(dash.ctx.triggered_id["card"], *view)
-        if context is None:
-            return no_update, no_update
+    @in_card_context(app, outputs=2)
+    def redraw_card(context, *args):
+        values, state = args[:-1], args[-1]
         drawn = draw(context, unstamped(state), *values)
         return (no_update, no_update) if drawn is None else (drawn[0], stamp_state(drawn[1]))
 

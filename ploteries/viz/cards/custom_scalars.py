@@ -28,7 +28,7 @@ from ..services.custom_scalars import (
 )
 from ..services.tags import PALETTE, rgba, tag_sort_key
 from .base import CardContent, CardContext, CardUpdate
-from .controls import message_annotation
+from .common import message_annotation
 from .scalar import ScalarCard
 
 __all__ = ["CustomScalarsCard"]

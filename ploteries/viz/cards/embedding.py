@@ -10,9 +10,7 @@ so. Projections and decoded records are kept in a small per-app cache keyed by t
 from __future__ import annotations
 
 import io
-import threading
 import urllib.parse
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,12 +22,12 @@ from ploteries.storage import array_to_json
 
 from ..ids import VIEW_STATES, card_id
 from ..library import Library, SeriesRef
+from ..lru import LruCache
 from ..services.projection import column_values, pca, subsample
 from ..services.tags import PALETTE
 from ..settings import run_key_from_value
 from .base import CardContent, CardContext
-from .mesh import _message_figure
-from .scalar import GRAPH_CONFIG
+from .common import GRAPH_CONFIG, in_card_context, message_figure
 from .stateful import (
     STEP_PROPS,
     StateCard,
@@ -55,30 +53,6 @@ def _nbytes(value) -> int:
         return value.nbytes
     points = getattr(value, "points", None)
     return points.nbytes if isinstance(points, np.ndarray) else 1024
-
-
-class _Cache:
-    """A small thread-safe LRU of computed values, bounded in entries and in bytes (arrays' ``nbytes``)."""
-
-    def __init__(self, size: int, max_bytes: int = 512 * 2**20):
-        self.size = size
-        self.max_bytes = max_bytes
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key, compute):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = compute()
-        with self._lock:
-            self._items[key] = value
-            total = sum(_nbytes(v) for v in self._items.values())
-            while len(self._items) > 1 and (len(self._items) > self.size or total > self.max_bytes):
-                _, old = self._items.popitem(last=False)
-                total -= _nbytes(old)
-        return value
 
 
 def metadata_columns(meta: Mapping | None) -> list[str]:
@@ -200,7 +174,7 @@ class EmbeddingCard(StateCard):
     max_points_3d = 20_000
 
     def __init__(self):
-        self._cache = _Cache(8)
+        self._cache: LruCache = LruCache(8, max_bytes=512 * 2**20, nbytes=_nbytes)
 
     def default_definition(self, tag: str, kind: str) -> dict:
         d = super().default_definition(tag, kind)
@@ -214,11 +188,11 @@ class EmbeddingCard(StateCard):
         fp = None if info is None else info.fingerprint
         key = ("value", ref.source, ref.run, ref.tag, part, fp, row)
         other = part_ref(ctx, ref, part)
-        return None if other is None else self._cache.get(key, lambda: read_value(ctx, other, row))
+        return None if other is None else self._cache.get_or_make(key, lambda: read_value(ctx, other, row))
 
     def _projection(self, ctx: CardContext, ref: SeriesRef, row: int, dims: int, matrix: np.ndarray):
         key = ("pca", ref.key, ref.info.fingerprint, row, dims)
-        return self._cache.get(key, lambda: pca(matrix.reshape(len(matrix), -1), dims))
+        return self._cache.get_or_make(key, lambda: pca(matrix.reshape(len(matrix), -1), dims))
 
     def _metadata(self, ctx: CardContext, ref: SeriesRef, step: int) -> dict | None:
         info = ctx.snapshot.info((ref.source, ref.run, ref.tag, "metadata"))
@@ -234,7 +208,7 @@ class EmbeddingCard(StateCard):
                 return None
             return doc if isinstance(doc, dict) and isinstance(doc.get("rows"), list) else None
 
-        return self._cache.get(key, load)
+        return self._cache.get_or_make(key, load)
 
     # --------------------------------------------------------------------------------------- drawing
 
@@ -323,16 +297,16 @@ class EmbeddingCard(StateCard):
         }
         ref = self._ref(ctx, run_value)
         if ref is None:
-            return {**out, "figure": _message_figure("no embedding in the visible runs")}
+            return {**out, "figure": message_figure("no embedding in the visible runs")}
         shown = self._shown(ctx, ref, wanted, old_max)
         if shown is None:
-            return {**out, "figure": _message_figure("no embedding at or before this step")}
+            return {**out, "figure": message_figure("no embedding at or before this step")}
         row, shown_step, props = shown
         out.update(props)
         matrix = self._record(ctx, ref, "", row)
         if matrix is None or matrix.ndim != 2 or matrix.shape[0] == 0:
             shape = None if matrix is None else matrix.shape
-            return {**out, "figure": _message_figure(f"cannot project an embedding of shape {shape}")}
+            return {**out, "figure": message_figure(f"cannot project an embedding of shape {shape}")}
         meta = self._metadata(ctx, ref, shown_step)
         rows = meta["rows"] if meta is not None and len(meta["rows"]) == len(matrix) else None
         columns = metadata_columns(meta) if rows is not None else []
@@ -435,7 +409,7 @@ class EmbeddingCard(StateCard):
             rec = db.read_records(ref.run, ref.tag, "label_img", from_row=row, to_row=row + 1)
             return None if len(rec) == 0 else np.asarray(rec.values[0])
 
-        images = self._cache.get(("value", *key[:3], "label_img", info.fingerprint, row), load)
+        images = self._cache.get_or_make(("value", *key[:3], "label_img", info.fingerprint, row), load)
         if images is None:
             raise KeyError("the label images are gone")
         return label_image_png(images, index)
@@ -472,10 +446,8 @@ class EmbeddingCard(StateCard):
             *VIEW_STATES,
             prevent_initial_call=True,
         )
-        def draw(_state, run_value, projection, color, step, old_max, *view):
-            context = app.viewer.card_context(dash_ctx.triggered_id["card"], *view)
-            if context is None:
-                return (no_update,) * 9
+        @in_card_context(app, outputs=9)
+        def draw(context, _state, run_value, projection, color, step, old_max):
             by_user = dash_ctx.triggered_id.get("type") == "embedding-step"
             v = self.view(context, run_value, projection, color or None, step, None if by_user else old_max)
             keys = ("figure", *STEP_PROPS, "color_options", "color", "info")
@@ -491,15 +463,13 @@ class EmbeddingCard(StateCard):
             *VIEW_STATES,
             prevent_initial_call=True,
         )
-        def hover(hover_data, run_value, step, *view):
+        @in_card_context(app, outputs=3)
+        def hover(context, hover_data, run_value, step):
             points = (hover_data or {}).get("points") or []
             point = points[0].get("customdata") if points else None
             if isinstance(point, list):
                 point = point[0] if point else None
             if not isinstance(point, int):
-                return no_update, no_update, no_update
-            context = app.viewer.card_context(dash_ctx.triggered_id["card"], *view)
-            if context is None:
                 return no_update, no_update, no_update
             src, lines = self.hover(context, run_value, step, point)
             style = {} if src else {"display": "none"}

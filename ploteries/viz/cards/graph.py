@@ -14,8 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dash import MATCH, Input, Output, dcc, html, no_update
-from dash import ctx as dash_ctx
+from dash import MATCH, Input, Output, dcc, html
 
 from ploteries.storage import array_to_json
 from ploteries.storage.kinds import GRAPH_TAG, ONNX_GRAPH_TAG
@@ -25,8 +24,7 @@ from ..services.graph_layout import CONSTANT_OPS, collapse_scopes, default_depth
 from ..services.tags import PALETTE
 from ..settings import run_key_from_value
 from .base import CardContent, CardContext
-from .mesh import _message_figure
-from .scalar import GRAPH_CONFIG
+from .common import GRAPH_CONFIG, in_card_context, message_figure
 from .stateful import StateCard, pick_row, read_value, run_dropdown, series_steps
 
 __all__ = ["GraphCard", "graph_figure", "node_label", "op_color"]
@@ -246,7 +244,7 @@ class GraphCard(StateCard):
         ref, nodes = self._nodes(ctx, run_value)
         out = {"depth_options": [{"label": "auto", "value": "auto"}], "info": ""}
         if isinstance(nodes, str):
-            return {**out, "figure": _message_figure(nodes)}
+            return {**out, "figure": message_figure(nodes)}
         hide = frozenset() if "constants" in (options or []) else CONSTANT_OPS
         deepest = max((str(n["name"]).count("/") for n in nodes if n.get("op") not in hide), default=0)
         out["depth_options"] += [{"label": f"scopes to depth {d}", "value": d} for d in range(1, deepest)]
@@ -319,9 +317,7 @@ class GraphCard(StateCard):
             *VIEW_STATES,
             prevent_initial_call=True,
         )
-        def draw(_state, run_value, depth, options, *view):
-            context = app.viewer.card_context(dash_ctx.triggered_id["card"], *view)
-            if context is None:
-                return no_update, no_update, no_update
+        @in_card_context(app, outputs=3)
+        def draw(context, _state, run_value, depth, options):
             v = self.view(context, run_value, depth, options)
             return v["figure"], v["depth_options"], v["info"]

@@ -40,10 +40,9 @@ from ..services.histogram_layout import (
 from ..services.tags import blend, rgba
 from ..services.xaxis import x_title, x_values
 from .base import CardContent, CardContext, CardType, CardUpdate, read_series
+from .common import base_layout, graph_body, json_x, message_figure
 from .controls import (
-    card_graph,
     control_row,
-    message_figure,
     nothing_message,
     read_rows,
     records_of,
@@ -52,7 +51,6 @@ from .controls import (
     run_dropdown,
     run_value,
 )
-from .scalar import base_layout, json_x
 
 __all__ = [
     "DISTRIBUTION_BUDGET",
@@ -328,7 +326,7 @@ class _OneRunCard(CardType):
 
     def render(self, ctx: CardContext) -> CardContent:
         figure, state = self.draw(ctx, {})
-        body = html.Div([control_row(*self.controls(ctx, state)), card_graph(ctx.card_id, figure)])
+        body = html.Div([control_row(*self.controls(ctx, state)), graph_body(ctx.card_id, figure)])
         return CardContent(body=body, state=state)
 
     def _redraw(self, ctx: CardContext, state: Mapping) -> CardUpdate:

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from dash import MATCH, Input, Output, Patch, State, dash_table, dcc, html, no_update
+from dash import MATCH, Input, Output, Patch, State, dash_table, dcc, html
 from dash import ctx as dash_ctx
 
 from ploteries.storage import array_to_json
@@ -42,7 +42,7 @@ from ..services.hparams_table import (
 from ..services.tags import tag_sort_key
 from ..settings import run_key_value
 from .base import CardContent, CardContext, read_series
-from .scalar import GRAPH_CONFIG
+from .common import GRAPH_CONFIG, in_card_context
 from .stateful import StateCard, pick_row, series_digest, series_steps
 
 __all__ = ["HparamsCard", "trial_id"]
@@ -415,11 +415,9 @@ class HparamsCard(StateCard):
             *VIEW_STATES,
             prevent_initial_call=True,
         )
-        def draw(_state, chosen, brush, selected, *view):
-            cid = dash_ctx.triggered_id["card"]
-            context = app.viewer.card_context(cid, *view)
-            if context is None:
-                return (no_update,) * 6
+        @in_card_context(app, outputs=6)
+        def draw(context, _state, chosen, brush, selected):
+            cid = context.card_id
             t = self.table(context, list(chosen or []))
             rows, columns = t["rows"], t["columns"]
             options = [{"label": c["name"][-1], "value": c["id"]} for c in columns]

@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from dash import MATCH, Input, Output, State, dcc, html, no_update
+from dash import MATCH, Input, Output, State, dcc, html
 from dash import ctx as dash_ctx
 
 from ..ids import VIEW_STATES, card_id
 from ..settings import run_key_from_value
 from .base import CardContent, CardContext
-from .scalar import GRAPH_CONFIG
+from .common import GRAPH_CONFIG, in_card_context, message_figure
 from .stateful import (
     STEP_PROPS,
     StateCard,
@@ -140,19 +140,6 @@ def mesh_figure(trace: dict, card: str) -> dict:
     }
 
 
-def _message_figure(text: str) -> dict:
-    return {
-        "data": [],
-        "layout": {
-            "xaxis": {"visible": False},
-            "yaxis": {"visible": False},
-            "annotations": [{"text": text, "showarrow": False, "font": {"color": "#6a737d"}}],
-            "paper_bgcolor": "#ffffff",
-            "plot_bgcolor": "#ffffff",
-        },
-    }
-
-
 class MeshCard(StateCard):
     """3-D meshes and point clouds, one run at a time, with a step slider and a batch index."""
 
@@ -215,17 +202,17 @@ class MeshCard(StateCard):
             "info": "",
         }
         if ref is None:
-            return {**out, "figure": _message_figure("no mesh in the visible runs")}
+            return {**out, "figure": message_figure("no mesh in the visible runs")}
         (steps,) = series_steps(ctx, [ref])
         if len(steps) == 0:
-            return {**out, "figure": _message_figure("no mesh at or before this step")}
+            return {**out, "figure": message_figure("no mesh at or before this step")}
         row, shown, props = choose_step(steps, wanted, old_max)
         out.update(props)
         vertices = read_value(ctx, ref, row)
         if vertices is None:
-            return {**out, "figure": _message_figure("this mesh is no longer in the database")}
+            return {**out, "figure": message_figure("this mesh is no longer in the database")}
         if vertices.ndim != 3 or vertices.shape[2] != 3:
-            return {**out, "figure": _message_figure(f"cannot draw vertices of shape {vertices.shape}")}
+            return {**out, "figure": message_figure(f"cannot draw vertices of shape {vertices.shape}")}
         b = vertices.shape[0]
         index = int(batch) if isinstance(batch, int | float) and 0 <= int(batch) < b else 0
         colors = value_at_step(ctx, ref, "colors", shown)
@@ -240,7 +227,7 @@ class MeshCard(StateCard):
                 config=config,
             )
         except ValueError as exc:
-            return {**out, "figure": _message_figure(f"cannot draw this mesh: {exc}")}
+            return {**out, "figure": message_figure(f"cannot draw this mesh: {exc}")}
         n_faces = len(trace.get("i") or [])
         out.update(
             figure=mesh_figure(trace, ctx.card_id),
@@ -267,10 +254,8 @@ class MeshCard(StateCard):
             *VIEW_STATES,
             prevent_initial_call=True,
         )
-        def draw(_state, run_value, batch, step, old_max, *view):
-            context = app.viewer.card_context(dash_ctx.triggered_id["card"], *view)
-            if context is None:
-                return (no_update,) * 9
+        @in_card_context(app, outputs=9)
+        def draw(context, _state, run_value, batch, step, old_max):
             by_user = (
                 isinstance(dash_ctx.triggered_id, Mapping)
                 and dash_ctx.triggered_id.get("type") == "mesh-step"

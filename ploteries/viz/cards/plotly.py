@@ -26,7 +26,7 @@ from ..services.downsampling import minmax_downsample
 from ..services.smoothing import smooth_ema
 from ..services.xaxis import x_title
 from .base import CardContent, CardContext, CardType, CardUpdate, deep_merge
-from .scalar import base_layout, graph_body
+from .common import base_layout, graph_body
 
 __all__ = ["PlotlyCard", "line_columns", "series_state"]
 

@@ -20,8 +20,8 @@ from dash import MATCH, Input, Output, State, dcc, html, no_update
 from ..ids import card_id
 from ..services.pr_curve import latest_row, pr_points, step_marks
 from .base import CardContent, CardContext, CardType, CardUpdate, read_series
-from .controls import card_graph, control_row, message_figure, nothing_message, records_of, register_redraw
-from .scalar import base_layout
+from .common import base_layout, graph_body, message_figure
+from .controls import control_row, nothing_message, records_of, register_redraw
 
 __all__ = ["PrCurveCard", "pr_trace"]
 
@@ -187,7 +187,7 @@ class PrCurveCard(CardType):
         controls = control_row(
             html.Span("step", className="control-label"), html.Div(slider, className="control-grow"), label
         )
-        return CardContent(body=html.Div([controls, card_graph(ctx.card_id, figure)]), state=state)
+        return CardContent(body=html.Div([controls, graph_body(ctx.card_id, figure)]), state=state)
 
     def refresh(self, ctx: CardContext, state: dict, *, live: bool) -> CardUpdate | None:
         state = state if isinstance(state, dict) else {}

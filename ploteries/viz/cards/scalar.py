@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
-from dash import Patch, dcc
+from dash import Patch
 
 from ..scalar_traces import (
     CHUNK_ROWS,
@@ -35,48 +35,9 @@ from ..services.outliers import y_domain
 from ..services.smoothing import EmaState
 from ..services.xaxis import x_title
 from .base import CardContent, CardContext, CardType, CardUpdate, deep_merge, read_series
+from .common import base_layout, graph_body, json_x, json_y
 
-__all__ = ["GRAPH_CONFIG", "ScalarCard", "base_layout", "graph_body", "json_x", "json_y", "parse_x_range"]
-
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
-
-
-def json_x(x: np.ndarray) -> np.ndarray | list:
-    """x values ready for JSON: dates as ISO strings, numbers as they are.
-
-    Examples
-    --------
-    >>> json_x(np.array(["2026-01-02T03:04:05.006"], dtype="datetime64[ms]"))
-    ['2026-01-02T03:04:05.006']
-    """
-    if np.issubdtype(x.dtype, np.datetime64):
-        return np.datetime_as_string(x, unit="ms").tolist()
-    return x
-
-
-def json_y(y: np.ndarray) -> np.ndarray:
-    """y values ready for JSON: float32 (8 significant digits: a third of the bytes) unless out of its range.
-
-    Examples
-    --------
-    >>> json_y(np.array([0.1, 1e300])).dtype, json_y(np.array([0.1, 2.0])).dtype
-    (dtype('float64'), dtype('float32'))
-    """
-    finite = np.abs(y[np.isfinite(y)])
-    if finite.size and (finite.max() > 1e38 or (finite[finite > 0].min(initial=1.0) < 1e-37)):
-        return y
-    return y.astype(np.float32)
-
-
-def graph_body(card_id: str, figure: dict, *, height: int = 270) -> dcc.Graph:
-    """The body of a graph card: the graph the shared refresh callback updates (``{"type": "card-graph"}``)."""
-    return dcc.Graph(
-        id={"type": "card-graph", "card": card_id},
-        figure=figure,
-        config=GRAPH_CONFIG,
-        className="card-graph",
-        style={"height": f"{height}px"},
-    )
+__all__ = ["ScalarCard", "parse_x_range"]
 
 
 def parse_x_range(relayout: Mapping, xmode: str) -> tuple[Any, Any] | None | bool:
@@ -115,23 +76,6 @@ def parse_x_range(relayout: Mapping, xmode: str) -> tuple[Any, Any] | None | boo
     except (TypeError, ValueError):
         return None
     return (x0, x1) if math.isfinite(x0) and math.isfinite(x1) else None
-
-
-def base_layout(card_id: str, settings, x_axis_title: str) -> dict:
-    """The layout every graph card starts from (a definition's own layout is merged over it)."""
-    return {
-        "margin": {"l": 52, "r": 12, "t": 8, "b": 40},
-        "showlegend": False,
-        "hovermode": "closest",
-        "hoverlabel": {"namelength": -1},
-        "plot_bgcolor": "#ffffff",
-        "paper_bgcolor": "#ffffff",
-        "font": {"size": 11, "family": "Inter, system-ui, sans-serif", "color": "#333"},
-        "xaxis": {"title": {"text": x_axis_title}, "gridcolor": "#eceff3", "zeroline": False},
-        "yaxis": {"gridcolor": "#eceff3", "zeroline": False, "type": "log" if settings.log_y else "linear"},
-        # keeps the user's zoom across redraws, reset when the axes change meaning
-        "uirevision": f"{card_id}|{settings.xmode}|{settings.log_y}",
-    }
 
 
 def _hover(xmode: str) -> str:

@@ -33,6 +33,7 @@ from ..library import SeriesRef
 from ..media import MediaError, lookup_file
 from ..media_files import MediaLookup
 from .base import CardContent, CardContext, CardType, CardUpdate, read_series
+from .common import in_card_context, no_updates
 
 __all__ = ["SteppedCard", "pick_row", "pick_step", "union_steps"]
 
@@ -301,12 +302,11 @@ class SteppedCard(CardType):
             *VIEW_STATES,
             prevent_initial_call=True,
         )
-        def draw(state, picked, *values):
-            names = list(self.view_inputs)
-            options, view = dict(zip(names, values[: len(names)])), values[len(names) :]
-            context = app.viewer.card_context(dash.ctx.triggered_id["card"], *view)
-            if context is None or not isinstance(state, Mapping):
-                return (no_update,) * 5
+        @in_card_context(app, outputs=5)
+        def draw(context, state, picked, *values):
+            if not isinstance(state, Mapping):
+                return no_updates(5)
+            options = dict(zip(self.view_inputs, values))
             picked = picked if isinstance(picked, int) and not isinstance(picked, bool) else None
             children, top, index, label, bar = self.blocks(context, state, picked, options)
             # a pick made on the slider is not written back: the slider may have moved on since (arrow keys)

@@ -19,20 +19,18 @@ import dataclasses
 import json
 from collections.abc import Mapping
 
-import dash
 import numpy as np
-from dash import MATCH, Input, Output, dcc, html, no_update
+from dash import MATCH, Input, Output, dcc, html
 
 from ..definitions import auto_definition
 from ..ids import VIEW_STATES, card_id
 from ..scalar_traces import ScalarColumns
 from ..services.records import Table, field_label, field_means, numeric_fields, table_of
 from .base import CardContent, CardContext
+from .common import graph_body, in_card_context, message_annotation
 from .controls import (
-    card_graph,
     control_row,
     latest_at,
-    message_annotation,
     records_of,
     register_redraw,
     run_choice,
@@ -238,7 +236,7 @@ class TensorCard(ScalarCard):
                     id=card_id("tensor-record", ctx.card_id),
                     className="record",
                 ),
-                card_graph(ctx.card_id, figure, height=190),
+                graph_body(ctx.card_id, figure, height=190),
             ]
         )
         return CardContent(body=body, state=state)
@@ -251,10 +249,8 @@ class TensorCard(ScalarCard):
             *VIEW_STATES,
             prevent_initial_call=True,
         )
-        def show_tensor_record(_state, run, *view):
-            context = app.viewer.card_context(dash.ctx.triggered_id["card"], *view)
-            if context is None:
-                return no_update
+        @in_card_context(app)
+        def show_tensor_record(context, _state, run):
             return self.record_body(context, run_choice(self._visible(context), run))
 
         def choose_field(ctx: CardContext, state: dict, field):
