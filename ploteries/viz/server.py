@@ -226,6 +226,8 @@ class ViewerServer:
         self._stopping = threading.Event()
         self._stopped = threading.Event()
         self._stopped.set()
+        self._closing = threading.Lock()  # a wake-up never lands on a closed server's descriptors
+        self._closed = False
 
     def serve_forever(self) -> None:
         """Answer requests until :meth:`shutdown` is called (from another thread) or Ctrl-C."""
@@ -241,10 +243,12 @@ class ViewerServer:
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Stop :meth:`serve_forever` and wait (up to ``timeout`` seconds) until it has returned."""
-        self._stopping.set()
-        if not self._stopped.is_set():
+        with self._closing:
+            self._stopping.set()
+            if self._stopped.is_set() or self._closed:
+                return
             self._server.pull_trigger()  # wakes the poll at once
-            self._stopped.wait(timeout)
+        self._stopped.wait(timeout)
 
     def server_close(self) -> None:
         """Close the listening socket and the open connections (also done when serving stops)."""
@@ -255,9 +259,13 @@ class ViewerServer:
     def _close(self) -> None:
         from waitress import wasyncore
 
-        wasyncore.close_all(self._server._map, ignore_all=True)
-        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
-        self._socket.close()
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            wasyncore.close_all(self._server._map, ignore_all=True)
+            self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+            self._socket.close()
 
 
 def bind_server(app, host: str, port: int, tries: int = 50) -> tuple[ViewerServer, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -169,3 +170,35 @@ def test_the_viewer_is_served_by_a_production_server_that_stops_on_shutdown(tmp_
     assert not thread.is_alive()
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3)
+
+
+def test_shutdown_while_the_serving_thread_closes_by_itself_raises_nothing(tmp_path):
+    """The serving loop wakes every second and may see the stop flag and close the server (its wake-up pipe
+    too) between shutdown's check and its wake-up call: that call must never land on a closed descriptor
+    (EBADF in a test teardown under load, once in a few hundred runs)."""
+    import threading
+
+    from ploteries.viz.app import create_app
+    from ploteries.viz.library import Library
+    from ploteries.viz.server import bind_server
+
+    server, _ = bind_server(create_app(Library([tmp_path])).server, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    pull = server._server.pull_trigger
+    closed_first = threading.Event()
+
+    def pull_after_the_loop_had_its_chance():
+        # before the fix the loop closed everything within its 1 s poll; now it waits for shutdown's lock
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline and thread.is_alive():
+            time.sleep(0.01)
+        if not thread.is_alive():
+            closed_first.set()
+        pull()
+
+    server._server.pull_trigger = pull_after_the_loop_had_its_chance
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+    assert not thread.is_alive() and not closed_first.is_set()

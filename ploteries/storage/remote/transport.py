@@ -80,6 +80,8 @@ class Client:
                 conn.request(method, path, body=body, headers=sent)
                 response = conn.getresponse()
                 data = response.read()
+                if _cut_short(method, response):
+                    raise http.client.IncompleteRead(data)
             except (OSError, http.client.HTTPException) as exc:
                 self._close()
                 raise RemoteUnavailable(
@@ -95,7 +97,14 @@ class Client:
 
     def json(self, method: str, path: str, **kwargs):
         """:meth:`request`, the answer parsed as JSON."""
-        return json.loads(self.request(method, path, **kwargs)[1])
+        data = self.request(method, path, **kwargs)[1]
+        try:
+            return json.loads(data)
+        except ValueError as exc:
+            raise RemoteUnavailable(
+                f"the ploteries server at {self.target.base} answered {method} {path} with something that is not "
+                f"JSON ({data[:80]!r}); a proxy in between may have cut it"
+            ) from exc
 
     def _error(self, status: int, data: bytes) -> Exception:
         try:
@@ -136,3 +145,12 @@ class Client:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def _cut_short(method: str, response: http.client.HTTPResponse) -> bool:
+    """Whether an answer lost its end in the headers: the server always says how long a body is, but
+    http.client takes a connection that closes inside the headers for their end and reads the body "until close",
+    so a cut line would pass for a complete (often empty) answer."""
+    if method == "HEAD" or response.status in (204, 304) or 100 <= response.status < 200:
+        return False
+    return not response.chunked and response.getheader("Content-Length") is None
