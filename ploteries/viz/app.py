@@ -52,8 +52,9 @@ INDEX = """<!DOCTYPE html>
         <title>{%title%}</title>
         {%favicon%}
         {%css%}
-        <!-- plotly.js is the page's largest script: fetch it with the page, not after the first card arrives -->
-        <link rel="preload" as="script" href="_dash-component-suites/plotly/package_data/plotly.min.js">
+        <!-- plotly.js (its basic build: assets/lazy_plotly.js) is the page's largest script: fetch it with the page,
+             not after the first card arrives -->
+        <link rel="preload" as="script" href="assets/vendor/plotly-basic.min.js">
     </head>
     <body>
         {%app_entry%}
@@ -363,6 +364,7 @@ def create_app(
         __name__,
         title="ploteries",
         assets_folder=_ASSETS,
+        assets_path_ignore=["vendor"],  # served, not put in the page: assets/lazy_plotly.js loads plotly.js
         compress=True,
         suppress_callback_exceptions=True,
         update_title=None,

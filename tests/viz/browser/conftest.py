@@ -92,6 +92,7 @@ class ViewerPage:
                 const card = Array.from(document.querySelectorAll('.card')).find(
                     c => c.querySelector('.card-title').textContent === title);
                 if (!card) return null;
+                card.scrollIntoView({block: 'nearest'});  // a card is drawn when it comes into view
                 const gd = card.querySelector('.js-plotly-plot');
                 if (!gd || !gd.data) return null;
                 // typed arrays ({dtype, bdata}) are decoded into the full data plotly.js draws from
@@ -112,6 +113,7 @@ class ViewerPage:
             """(title) => {
                 const card = Array.from(document.querySelectorAll('.card')).find(
                     c => c.querySelector('.card-title').textContent === title);
+                if (card) card.scrollIntoView({block: 'nearest'});  // a card is drawn when it comes into view
                 const gd = card && card.querySelector('.js-plotly-plot');
                 // dcc.Graph binds its event handlers once its first drawing is done (the class goes away)
                 return Boolean(gd && gd.data && !gd.classList.contains('dash-graph--pending'));

@@ -8,6 +8,7 @@ FIGURE_JS = """(title) => {
     const card = Array.from(document.querySelectorAll('.card')).find(
         c => c.querySelector('.card-title').textContent === title);
     if (!card) return null;
+    card.scrollIntoView({block: 'nearest'});  // a card is drawn when it comes into view
     const gd = card.querySelector('.js-plotly-plot');
     if (!gd || !gd.data) return null;
     const arr = v => (v === undefined || v === null) ? null : Array.from(v);
