@@ -76,3 +76,13 @@ def write_custom_scalars(root: Path, steps: int = 6) -> Path:
             w.add_scalar("xloss/other", 0.0, 0)  # does not match "loss/.*" (re.match anchors at the start)
             w.add_custom_scalars(CUSTOM_LAYOUT)
     return root
+
+
+def plain(figure):
+    """A figure (dict) with its typed arrays decoded to numpy arrays (as plotly.js reads them); other values as is."""
+    from ploteries.viz.services.payload import TRACE_ARRAYS, decode_array
+
+    if not isinstance(figure, dict) or "data" not in figure:
+        return figure
+    data = [{k: decode_array(v) if k in TRACE_ARRAYS else v for k, v in t.items()} for t in figure["data"]]
+    return {**figure, "data": data}
