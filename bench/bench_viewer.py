@@ -12,7 +12,14 @@ file. Then, for each viewer, measured from the moment the server process is laun
   "first data" is when every tag returns points; "complete" is when every tag's last step is in (TensorBoard
   samples 1,000 points per tag by default, so it never sends full resolution).
 
+- first paint in headless Chromium (``--first-paint``): with the server up and its first page computed, a fresh
+  browser (no cache) opens the page; measured in the page from navigation start: every card in the viewport drawn,
+  then (scrolling to the bottom) every card of the page drawn, and the bytes of JavaScript the page evaluated.
+  The same is measured for the revision ``--previous`` (default ea6a26c: before the partial plotly.js and lazy
+  drawing) in the same run, runs alternating, and for TensorBoard's own front end on the same data.
+
 Run: python bench/bench_viewer.py [--points 1000000] [--tags 10] [--timeout 900]
+     python bench/bench_viewer.py --first-paint [--previous ea6a26c] [--runs 5] [--no-tensorboard]
 """
 
 from __future__ import annotations
@@ -185,6 +192,191 @@ def time_ploteries(root: Path, tags: int, browser) -> dict:
         proc.wait(10)
 
 
+VIEWPORT = {"width": 1280, "height": 720}
+
+FIRST_PAINT_JS = """(() => {
+  // drawn: a graph that holds its traces; in view: a card that overlaps the viewport
+  const drawn = c => { const g = c.querySelector('.js-plotly-plot');
+                       return !!(g && g.data && g.data.length && g.data[0].x && g.data[0].x.length); };
+  const inView = c => { const r = c.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; };
+  const fp = window.__firstPaint = {inView: null, all: null, cardsInView: null, jsBytes: null, jsFiles: null};
+  const js = () => performance.getEntriesByType('resource').filter(e => /\\.js(\\?|$)/.test(e.name));
+  function check() {
+    const cards = Array.from(document.querySelectorAll('.card'));
+    if (cards.length >= window.__expectedCards) {
+      const seen = cards.filter(inView);
+      if (fp.inView === null && seen.length && seen.every(drawn)) {
+        fp.inView = performance.now(); fp.cardsInView = seen.length;
+        fp.jsBytes = js().reduce((n, e) => n + e.decodedBodySize, 0); fp.jsFiles = js().length;
+      }
+      if (fp.all === null && cards.every(drawn)) fp.all = performance.now();
+      if (fp.inView !== null && fp.all !== null) return;
+    }
+    requestAnimationFrame(check);
+  }
+  requestAnimationFrame(check);
+})();"""
+
+
+def wait_for_layout(port: int) -> None:
+    """Until the server answers its page layout: then its first page is computed and cached."""
+    url = f"http://127.0.0.1:{port}/_dash-layout"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=120) as response:
+                response.read()
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"no layout from port {port}")
+
+
+def first_paint(browser, url: str, cards: int) -> dict:
+    """Navigation start to every in-view card drawn, then to every card drawn (scrolled through), in ms."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.add_init_script(f"window.__expectedCards = {cards};\n" + FIRST_PAINT_JS)
+    page.goto(url)
+    page.wait_for_function(
+        "() => window.__firstPaint && window.__firstPaint.inView !== null", timeout=120_000
+    )
+    # scroll through the page as a reader would: cards below the fold draw when they come into view
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function("() => window.__firstPaint.all !== null", timeout=120_000)
+    out = page.evaluate("() => ({...window.__firstPaint, builds: window.ploteriesPlotly || null})")
+    context.close()
+    return out
+
+
+def launch_revision(root: Path, port: int, pythonpath: Path | None) -> subprocess.Popen:
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ploteries.viz", str(root), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=tempfile.gettempdir(),
+    )
+
+
+def tensorboard_first_paint(browser, root: Path, tags: int, points: int, timeout: float) -> dict | None:
+    """TensorBoard's own page on the same data, once its server has loaded it: navigation to every scalar card in
+    the viewport drawn (its chart and its table of the last values show the last step), in ms; None if its page
+    cannot be read."""
+    port = free_port()
+    exe = Path(sys.executable).with_name("tensorboard")
+    proc = subprocess.Popen(
+        [str(exe), "--logdir", str(root), "--port", str(port), "--host", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/data/plugin/scalars/scalars?run=run&tag="
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < timeout:  # every tag loaded to its last step
+            try:
+                data = [
+                    json.loads(
+                        urllib.request.urlopen(base + urllib.parse.quote(f"bench/tag{t}"), timeout=30).read()
+                    )
+                    for t in range(tags)
+                ]
+                if all(d and d[-1][1] == points - 1 for d in data):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/#timeseries")
+        drawn_js = """() => {
+            const cards = Array.from(document.querySelectorAll('scalar-card'));
+            const inView = c => { const r = c.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; };
+            const seen = cards.filter(inView);
+            // drawn: its chart has the data, which its table of values below shows (the last step)
+            const drawn = c => c.querySelector('line-chart canvas') && c.innerText.includes('LAST');
+            return seen.length > 0 && seen.every(drawn) ? performance.now() : null;
+        }""".replace("LAST", f"{points - 1:,}")
+        try:
+            ms = page.wait_for_function(drawn_js, timeout=120_000, polling="raf").json_value()
+            js = page.evaluate(
+                "() => performance.getEntriesByType('resource').filter(e => /\\.js(\\?|$)/.test(e.name))"
+                ".reduce((n, e) => n + e.decodedBodySize, 0)"
+            )
+            seen = page.evaluate(
+                "() => Array.from(document.querySelectorAll('scalar-card')).filter(c => {"
+                " const r = c.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }).length"
+            )
+        except Exception as exc:  # noqa: BLE001 - TensorBoard's markup is not ours: report, do not fail the bench
+            print(f"TensorBoard's page could not be timed: {exc}".splitlines()[0])
+            return None
+        finally:
+            context.close()
+        return {"inView": ms, "cardsInView": seen, "jsBytes": js}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def compare_first_paint(root: Path, tb_root: Path | None, args, browser) -> None:
+    """First paint of the current code against ``--previous`` (and TensorBoard), runs alternating."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from previous import extract_revision
+
+    revisions = {"current": None, f"previous ({args.previous})": extract_revision(args.previous)}
+    servers = {}
+    try:
+        for name, path in revisions.items():
+            port = free_port()
+            servers[name] = (launch_revision(root, port, path), port)
+            wait_for_layout(port)
+        results: dict[str, list] = {name: [] for name in revisions}
+        for _ in range(args.runs):
+            for name, (_, port) in servers.items():
+                results[name].append(first_paint(browser, f"http://127.0.0.1:{port}/", args.tags))
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait(10)
+    tb = None
+    if tb_root is not None:
+        tb = tensorboard_first_paint(browser, tb_root, args.tags, args.points, args.timeout)
+
+    def median(runs, key):
+        return float(np.median([r[key] for r in runs]))
+
+    print(
+        f"first paint in headless Chromium, {VIEWPORT['width']}x{VIEWPORT['height']}, server warm, {args.runs} runs"
+    )
+    for name, runs in results.items():
+        r = runs[-1]
+        each = ", ".join(f"{x['inView'] / 1e3:.2f}" for x in runs)
+        print(
+            f"  {name:<22} every in-view card drawn ({r['cardsInView']} cards) "
+            f"{median(runs, 'inView') / 1e3:.2f} s [{each}]; "
+            f"every card after scrolling {median(runs, 'all') / 1e3:.2f} s; JavaScript evaluated by then "
+            f"{r['jsBytes'] / 1e6:.2f} MB in {r['jsFiles']} files"
+        )
+        if r.get("builds"):
+            b = r["builds"]
+            loaded = ", ".join(f"{k} at {b[k] / 1e3:.2f} s" for k in ("basic", "full") if b.get(k))
+            print(f"  {'':<22} plotly.js builds loaded: {loaded or 'none'}")
+    (cur, prev) = results.values()
+    print(
+        f"  ratio previous / current: in-view cards {median(prev, 'inView') / median(cur, 'inView'):.2f}x, "
+        f"every card {median(prev, 'all') / median(cur, 'all'):.2f}x"
+    )
+    if tb is not None:
+        print(
+            f"  TensorBoard's page: every in-view scalar card drawn ({tb['cardsInView']} cards) "
+            f"{tb['inView'] / 1e3:.2f} s, JavaScript {tb['jsBytes'] / 1e6:.2f} MB; "
+            f"ratio TensorBoard / current {tb['inView'] / median(cur, 'inView'):.2f}x"
+        )
+
+
 def time_plotly_eval(browser) -> float:
     """Seconds this machine's headless Chromium takes to evaluate plotly.js (the page's largest script)."""
     import plotly
@@ -243,8 +435,25 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--tags", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=900, help="seconds to wait for TensorBoard")
+    ap.add_argument("--first-paint", action="store_true", help="time the page's first paint (see above)")
+    ap.add_argument("--previous", default="ea6a26c", help="the revision --first-paint compares with")
+    ap.add_argument("--runs", type=int, default=5, help="first-paint runs per revision")
+    ap.add_argument("--no-tensorboard", action="store_true", help="leave TensorBoard out of --first-paint")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
+
+    if args.first_paint:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            write_ploteries(tmp / "ploteries", args.tags, args.points)
+            if not args.no_tensorboard:
+                write_tensorboard(tmp / "tensorboard", args.tags, args.points)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+                tb_root = None if args.no_tensorboard else tmp / "tensorboard"
+                compare_first_paint(tmp / "ploteries", tb_root, args, browser)
+                browser.close()
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import dash
 import flask
@@ -38,11 +38,11 @@ from .media import register_media_routes
 from .page import PAGE_SIZE, CardModel, all_definitions, card_models, page_tabs, visible_series
 from .run_list import RunListView, apply_event, hparam_options, run_list_view, sort_options
 from .security import protect
-from .services.runlist import group_runs
+from .services.runlist import group_runs, parse_selection
 from .services.tags import compile_filter, run_colors
 from .settings import ViewSettings
 from .throttle import HeavyRequests
-from .ticks import card_revisions, stamp_state, tick_reply, tick_view, unstamped
+from .ticks import DATA, card_revisions, data_token, held_token, stamp_state, tick_reply, tick_view, unstamped
 
 __all__ = ["FirstPage", "Viewer", "create_app", "group_settings", "slider_range"]
 
@@ -66,8 +66,9 @@ INDEX = """<!DOCTYPE html>
         <title>{%title%}</title>
         {%favicon%}
         {%css%}
-        <!-- plotly.js is the page's largest script: fetch it with the page, not after the first card arrives -->
-        <link rel="preload" as="script" href="_dash-component-suites/plotly/package_data/plotly.min.js">
+        <!-- plotly.js (its basic build: assets/lazy_plotly.js) is the page's largest script: fetch it with the page,
+             not after the first card arrives -->
+        <link rel="preload" as="script" href="assets/vendor/plotly-basic.min.js">
     </head>
     <body>
         {%app_entry%}
@@ -79,6 +80,9 @@ INDEX = """<!DOCTYPE html>
     </body>
 </html>"""
 
+
+MEMO_ENTRIES = 64
+"""Most page models and colour maps kept per snapshot (one per tab, filter and run selection seen)."""
 
 RENDER_THREADS = 4
 """Most threads drawing the cards of one page (fewer on a machine with fewer cores)."""
@@ -138,13 +142,14 @@ def group_settings(old: ViewSettings, pattern, hparam, center, spread, click, cl
     return {"group": group, "center": center, "spread": spread, "expanded": expanded}
 
 
-def _update_json(update: CardUpdate) -> dict:
-    """A card's update as sent to the page: the figure if any, the new state (with a new revision) if any."""
+def _update_json(update: CardUpdate, token: str | None = None) -> dict:
+    """A card's update as sent to the page: the figure if any, the new state (with a new revision and the card's
+    data token, see :func:`~ploteries.viz.ticks.data_token`) if any."""
     out = {}
     if update.figure is not None:
         out["figure"] = update.figure
     if update.state is not None:
-        out["state"] = stamp_state(update.state)
+        out["state"] = stamp_state(update.state, token)
     return out
 
 
@@ -155,30 +160,46 @@ class Viewer:
         self.library = library
         self.types = types if types is not None else load_card_types()
         self._first_page_lock = threading.Lock()
-        self._colors: tuple[str, dict] | None = None
+        self._first_page: tuple[Snapshot, FirstPage] | None = None
+        self._memo_lock = threading.Lock()
+        self._memo_snapshot: Snapshot | None = None
+        self._memo_values: dict = {}
         self.before_tick_reply: Callable[[dict], None] | None = None
         """Test hook: called after a live tick is computed, before its reply is sent (tests hold ticks back)."""
 
+    def _memo(self, snapshot: Snapshot, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept while the library's snapshot is the same object (nothing changed on disk).
+
+        A live tick over an unchanged sweep then skips listing and binding its thousands of series.
+        """
+        with self._memo_lock:
+            if self._memo_snapshot is not snapshot:
+                self._memo_snapshot, self._memo_values = snapshot, {}
+            if key in self._memo_values:
+                return self._memo_values[key]
+        value = compute()
+        with self._memo_lock:
+            if self._memo_snapshot is snapshot and len(self._memo_values) < MEMO_ENTRIES:
+                self._memo_values[key] = value
+        return value
+
     def colors(self, snapshot: Snapshot) -> dict:
-        """Each run's colour; computed once per snapshot version (runs change only with it): thousands of runs
-        take a good part of a second."""
-        cached = self._colors
-        if cached is not None and cached[0] == snapshot.version:
-            return cached[1]
-        labels = snapshot.labels
-        by_label = run_colors(labels.values())
-        colors = {key: by_label[label] for key, label in labels.items()}
-        self._colors = (snapshot.version, colors)
-        return colors
+        def compute() -> dict:
+            labels = snapshot.labels
+            by_label = run_colors(labels.values())
+            return {key: by_label[label] for key, label in labels.items()}
+
+        return self._memo(snapshot, ("colors",), compute)
 
     def models(self, snapshot: Snapshot, tab, tag_filter, run_filter, selection) -> list[CardModel]:
-        visible = visible_series(snapshot, run_filter, selection)
-        return card_models(
-            all_definitions(snapshot, self.types, self.library),
-            self.types,
-            visible,
-            tab=tab,
-            tag_pattern=tag_filter,
+        def compute() -> list[CardModel]:
+            visible = visible_series(snapshot, run_filter, selection)
+            definitions = all_definitions(snapshot, self.types, self.library)
+            return card_models(definitions, self.types, visible, tab=tab, tag_pattern=tag_filter)
+
+        only, runs = parse_selection(selection)
+        return self._memo(
+            snapshot, ("models", tab, str(tag_filter), str(run_filter), only, tuple(runs)), compute
         )
 
     def card_context(
@@ -208,6 +229,16 @@ class Viewer:
             colors=colors,
         )
 
+    def token(self, context: CardContext) -> str:
+        """The card's data token (kept while the snapshot is the same): a live tick skips a card holding it."""
+        settings = context.settings.signature
+
+        def compute() -> str:
+            refs = [ref for refs in context.bound.values() for ref in refs]
+            return data_token(context.card_id, settings, context.snapshot.version, refs)
+
+        return self._memo(context.snapshot, ("token", context.card_id, settings), compute)
+
     def card_updates(
         self,
         snapshot: Snapshot,
@@ -219,10 +250,11 @@ class Viewer:
         selection,
         *,
         live,
-    ) -> dict[str, CardUpdate]:
+    ) -> dict[str, tuple[CardUpdate, str]]:
         """What changes in the cards of the page whose states the browser ``held`` (card id -> state).
 
-        ``live``: a tick (new rows are sent as patches); else a settings change (every card drawn anew).
+        ``live``: a tick (new rows are sent as patches); else a settings change (every card drawn anew). Each
+        update comes with the card's data token; on a tick a card whose state holds its token is skipped.
         """
         colors = self.colors(snapshot)
         updates = {}
@@ -230,9 +262,12 @@ class Viewer:
             if model.card_type is None or model.id not in held:
                 continue
             context = self.context(model, snapshot, settings, colors)
+            token = self.token(context)
+            if live and held_token(held[model.id]) == token:
+                continue  # nothing the card draws changed
             update = model.card_type.refresh(context, unstamped(held[model.id]), live=live)
             if update is not None:
-                updates[model.id] = update
+                updates[model.id] = (update, token)
         return updates
 
     def explorer_view(self, snapshot: Snapshot, tab) -> tuple:
@@ -304,16 +339,20 @@ class Viewer:
         """What a browser opening the viewer sees first: the explorer and the first tab's first page of cards.
 
         Drawn into the page's layout, so the first data arrives with the page itself, with no round trips.
-        One at a time: a second caller (the page's layout request while :meth:`warm` runs) waits and then finds
-        the cards' overviews cached.
+        One at a time: a second caller (the page's layout request while :meth:`warm` runs) waits and then gets the
+        same page if nothing changed on disk meanwhile (the library then returns the same snapshot).
         """
         with self._first_page_lock:
             snapshot = self.library.refresh()
+            if self._first_page is not None and self._first_page[0] is snapshot:
+                return self._first_page[1]
             explorer = self.explorer_view(snapshot, None)
             settings = ViewSettings()
             runs = self.run_list(snapshot, None, "name", False, None, 0, settings)
             cards = self.cards_view(snapshot, explorer[2], None, None, None, 0, settings)
-            return FirstPage(snapshot.version, explorer, runs, cards, slider_range(snapshot))
+            page = FirstPage(snapshot.version, explorer, runs, cards, slider_range(snapshot))
+            self._first_page = (snapshot, page)
+            return page
 
     def warm(self) -> int:
         """Draw the first page once in the background when the server starts (see :meth:`first_page`).
@@ -341,12 +380,14 @@ class Viewer:
         if model.error is not None or card is None:
             return card_frame(model, error_body(model.error or "cannot draw this card"), {}, downloads=False)
         try:
-            content = card.render(self.context(model, snapshot, settings, colors))
+            context = self.context(model, snapshot, settings, colors)
+            content = card.render(context)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             reason = str(exc).split("\n\n")[0][:600]  # plotly's errors go on to list every valid property
             return card_frame(model, error_body(f"cannot draw this card: {reason}"), {}, downloads=False)
         downloads = type(card).export is not CardType.export
-        return card_frame(model, content.body, content.state, downloads=downloads)
+        state = content.state if content.state is None else {**content.state, DATA: self.token(context)}
+        return card_frame(model, content.body, state, downloads=downloads)
 
 
 def _status(settings: ViewSettings, paused: bool) -> tuple[str, str]:
@@ -380,6 +421,7 @@ def create_app(
         __name__,
         title="ploteries",
         assets_folder=_ASSETS,
+        assets_path_ignore=["vendor"],  # served, not put in the page: assets/lazy_plotly.js loads plotly.js
         compress=True,
         suppress_callback_exceptions=True,
         update_title=None,
@@ -444,7 +486,7 @@ def create_app(
             updates = viewer.card_updates(
                 snapshot, dict(zip(ids, states)), settings, tab, tag_filter, run_filter, selection, live=True
             )
-            cards = {cid: _update_json(u) for cid, u in updates.items()}
+            cards = {cid: _update_json(u, token) for cid, (u, token) in updates.items()}
         low, high = slider_range(snapshot)
         reply = tick_reply(
             request,
@@ -504,8 +546,8 @@ def create_app(
         )
         figures = [no_update] * len(graph_ids)
         new_states = [no_update] * len(state_ids)
-        for cid, update in updates.items():
-            out = _update_json(update)
+        for cid, (update, token) in updates.items():
+            out = _update_json(update, token)
             if "figure" in out and cid in graph_ids:
                 figures[graph_ids.index(cid)] = out["figure"]
             if "state" in out:
@@ -686,7 +728,7 @@ def create_app(
         update = context.card_type.relayout(context, unstamped(state), relayout_data)
         if update is None:
             return no_update, no_update
-        out = _update_json(update)
+        out = _update_json(update, viewer.token(context))
         return out.get("figure", no_update), out.get("state", no_update)
 
     app.clientside_callback(  # a click on a group's line: the group to expand or fold (assets/runlist.js)

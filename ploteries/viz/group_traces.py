@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -96,13 +96,12 @@ def band_traces(
     *,
     xmode: str,
     points: int,
-    json_x,
-    json_y,
 ) -> list[dict]:
     """Three traces per group (lower edge, upper edge filled down to it, centre line), groups in order.
 
-    ``groups`` maps a group's name to its members' ``(label, x, y)`` lines; ``json_x`` / ``json_y`` make the
-    arrays ready for the page (the scalar card's encoders). Groups without any finite value are left out.
+    ``groups`` maps a group's name to its members' ``(label, x, y)`` lines; each band has at most ``points``
+    points. The traces hold numpy arrays (the card encodes them, see
+    :func:`~ploteries.viz.services.payload.encode_traces`). Groups without any finite value are left out.
     """
     colors = run_colors(groups)
     data: list[dict] = []
@@ -118,7 +117,7 @@ def band_traces(
             continue
         labels = [m[0] for m in members]
         color = colors[name]
-        x = json_x(band.x)
+        x = band.x
         edge: dict[str, Any] = {
             "type": "scatter",
             "mode": "lines",
@@ -128,11 +127,11 @@ def band_traces(
             "showlegend": False,
             "legendgroup": f"group {name}",
         }
-        data.append({**edge, "y": json_y(band.low), "name": f"{name} low"})
+        data.append({**edge, "y": band.low, "name": f"{name} low"})
         data.append(
             {
                 **edge,
-                "y": json_y(band.high),
+                "y": band.high,
                 "name": f"{name} high",
                 "fill": "tonexty",
                 "fillcolor": rgba(color, 0.22),
@@ -143,7 +142,7 @@ def band_traces(
                 "type": "scatter",
                 "mode": "lines",
                 "x": x,
-                "y": json_y(band.center),
+                "y": band.center,
                 "customdata": band.count.astype(np.int32),
                 "name": f"{name} ({len(labels)})",
                 "legendgroup": f"group {name}",
@@ -156,12 +155,14 @@ def band_traces(
 
 
 def grouped_data(
-    ctx, spec: GroupSpec, lines: Sequence[tuple[Any, Any, str, list[dict]]], *, points: int, json_x, json_y
+    ctx, spec: GroupSpec, lines: Sequence[tuple[Any, Any, str, list[dict]]], *, budget: Callable[[int], int]
 ) -> list[dict] | None:
     """A line card's traces with its runs grouped: the bands, then the lines of the expanded groups' members.
 
     ``lines`` holds per drawn series ``(ref, points, label, traces)`` (:class:`TracePoints`, the series' own
     traces); the band of a group follows its members' smoothed lines when smoothed, else their raw ones.
+    ``budget(n)`` is the points of each of ``n`` lines in the card: a band gets that of its three traces
+    among the bands'.
     None when the grouping cannot apply (an invalid pattern: the card draws its runs as they are).
     """
     groups, error = card_groups(ctx, spec, [ref.run_key for ref, *_ in lines])
@@ -177,7 +178,8 @@ def grouped_data(
                 smooth = pts.y_smooth is not None
                 x, y = (pts.x_smooth, pts.y_smooth) if smooth else (pts.x, pts.y)
                 members.setdefault(name, []).append((label, x, y))
-    data = band_traces(members, spec, xmode=ctx.settings.xmode, points=points, json_x=json_x, json_y=json_y)
+    points = budget(3 * max(len(members), 1))
+    data = band_traces(members, spec, xmode=ctx.settings.xmode, points=points)
     for name in spec.expanded:
         for key in groups.get(name, []):
             for *_, traces in by_run.get(key, []):

@@ -347,7 +347,8 @@ def card_frame(model: CardModel, body, state: dict, *, downloads: bool) -> html.
             dcc.Store(id={"type": "card-state", "card": cid}, data=stamp_state(state)),
             dcc.Store(id={"type": "card-zoom", "card": cid}),  # the graph's zooms (see ploteries.viz.ticks)
         ],
-        className=f"card card-{model.definition.get('card') or 'plotly'}",
+        className=f"card card-{model.definition.get('card') or 'plotly'}"
+        + (" plotly-full" if model.card_type is not None and model.card_type.full_plotly else ""),
         id={"type": "card", "card": cid},
     )
 

@@ -133,15 +133,18 @@ class Snapshot:
     version: str  # changes when files, runs, series or documents change (not when rows are appended)
     notes: tuple[str, ...] = ()  # the mirrors' notes (see Mirror.note)
 
-    @property
+    # computed once per snapshot: a refresh that finds nothing changed returns the same snapshot (see
+    # Library.refresh), so a live tick over thousands of series does not rebuild them
+
+    @functools.cached_property
     def series(self) -> list[SeriesRef]:
         return [SeriesRef(s.source, info) for s in self.sources for info in s.series]
 
-    @property
+    @functools.cached_property
     def run_keys(self) -> list[RunKey]:
         return sorted({RunKey(s.source, i.run) for s in self.sources for i in s.series})
 
-    @property
+    @functools.cached_property
     def labels(self) -> dict[RunKey, str]:
         return run_labels(self.run_keys)
 
@@ -160,6 +163,10 @@ class Snapshot:
         return next((s for s in self.sources if s.source == name), None)
 
     def step_range(self) -> tuple[int, int] | None:
+        return self._step_range
+
+    @functools.cached_property
+    def _step_range(self) -> tuple[int, int] | None:
         lows = [i.step_min for s in self.sources for i in s.series if i.step_min is not None]
         highs = [i.step_max for s in self.sources for i in s.series if i.step_max is not None]
         return (min(lows), max(highs)) if lows else None
@@ -283,10 +290,14 @@ class Library:
         return SourceStatus(source, path, None, series, documents)
 
     def refresh(self) -> Snapshot:
-        """Rescan the roots and re-read what changed; returns the new :class:`Snapshot`."""
+        """Rescan the roots and re-read what changed; returns the new :class:`Snapshot`.
+
+        When no file changed, the previous snapshot itself is returned (with what it computed kept).
+        """
         with self._lock:
             files = self._files()
             status: dict[Path, tuple[tuple | None, SourceStatus]] = {}
+            changed = self._snapshot is None or set(files) != set(self._status)
             for path, label in files.items():
                 stat = _stat_key(path)
                 old = self._status.get(path)
@@ -294,11 +305,14 @@ class Library:
                     status[path] = old
                 else:
                     status[path] = (stat, self._read(path, label))
+                    changed = True
+            notes = tuple(n for n in (m.note() for m in self.mirrors) if n)
+            if not changed and notes == self._snapshot.notes:
+                return self._snapshot
             for gone in set(self._databases) - set(files):
                 del self._databases[gone]
             self._status = status
             sources = tuple(sorted((s for _, s in status.values()), key=lambda s: s.source))
-            notes = tuple(n for n in (m.note() for m in self.mirrors) if n)
             self._snapshot = Snapshot(sources, _structure_digest(sources), notes)
             return self._snapshot
 

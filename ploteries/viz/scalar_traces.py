@@ -220,9 +220,10 @@ def overview_points(
 class OverviewCache(LruCache["TracePoints"]):
     """The last ``max_entries`` whole-range overviews, by a key naming the series' contents and the view.
 
-    An overview of a 1M-point series costs tens of milliseconds (read, smooth, downsample) and is about 2k
-    points, so keeping a few hundred makes a page reload, a tab switch back or a second browser instant, with
-    bounded memory. The key must change whenever the points would: the series' fingerprint and row count, the
+    An overview of a 1M-point series costs tens of milliseconds (read, smooth, downsample) and is at most 2k
+    points (a few dozen for each line of a sweep's card, which shares its points), so keeping them makes a page
+    reload, a tab switch back or a second browser instant, with memory bounded in bytes (``max_bytes``, as
+    numpy counts them) as well as in entries: a page of 300-run cards holds 1,200 small overviews. The key must change whenever the points would: the series' fingerprint and row count, the
     smoothing weight, the x mode, the rewind step, ... Safe to use from several threads.
 
     Examples
@@ -235,8 +236,14 @@ class OverviewCache(LruCache["TracePoints"]):
     (None, 'points c')
     """
 
-    def __init__(self, max_entries: int = 512):
-        super().__init__(max_entries)
+    def __init__(self, max_entries: int = 16_384, max_bytes: int = 64 << 20):
+        super().__init__(max_entries, max_bytes=max_bytes, nbytes=_points_nbytes)
+
+
+def _points_nbytes(points) -> int:
+    """The bytes of an overview's arrays (0 for anything else)."""
+    arrays = [getattr(points, f.name, None) for f in dataclasses.fields(TracePoints)]
+    return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
 
 
 def cols_slice(cols: ScalarColumns, a: int, b: int) -> ScalarColumns:

@@ -19,45 +19,92 @@ reload interval would otherwise never see one land.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["REV", "card_revisions", "stamp_state", "tick_reply", "tick_view", "unstamped"]
+__all__ = [
+    "DATA",
+    "REV",
+    "card_revisions",
+    "data_token",
+    "held_token",
+    "stamp_state",
+    "tick_reply",
+    "tick_view",
+    "unstamped",
+]
 
 REV = "rev"
 """The key of a card state's revision."""
 
+DATA = "data"
+"""The key of a card state's data token (:func:`data_token`): what the card showed when the state was made."""
 
-def stamp_state(state: Mapping | None) -> dict | None:
-    """``state`` with a fresh revision (None stays None: no new state).
+
+def data_token(card_id: str, signature: str, version: str, series: Iterable) -> str:
+    """A digest of what a card shows: its id, the view settings, the library's structure and its series' rows.
+
+    ``series`` are the card's bound series (``SeriesRef``: key, fingerprint and row count). A live tick whose card
+    state carries the token the card has now skips the card: nothing it draws changed. 16 hex characters.
 
     Examples
     --------
-    >>> a, b = stamp_state({"n": 1}), stamp_state({"n": 1})
-    >>> a["n"], a[REV] != b[REV]
-    (1, True)
+    >>> from types import SimpleNamespace as Ref
+    >>> ref = Ref(key=("db", "r", "loss", ""), info=Ref(fingerprint="f", count=3))
+    >>> data_token("c", "s", "v", [ref]) == data_token("c", "s", "v", [ref]), len(data_token("c", "s", "v", []))
+    (True, 16)
+    >>> data_token("c", "s", "v", [ref]) == data_token("c", "s", "v", [Ref(key=ref.key, info=Ref(fingerprint="f", count=4))])
+    False
+    """
+    h = hashlib.blake2b(f"{card_id}\x1e{signature}\x1e{version}\x1e".encode(), digest_size=8)
+    for ref in series:
+        h.update(f"{ref.key}\x1f{ref.info.fingerprint}\x1f{ref.info.count}\x1e".encode())
+    return h.hexdigest()
+
+
+def held_token(state: Any) -> str | None:
+    """The data token a card state carries (None if none).
+
+    Examples
+    --------
+    >>> held_token({DATA: "ab"}), held_token("junk")
+    ('ab', None)
+    """
+    token = state.get(DATA) if isinstance(state, Mapping) else None
+    return token if isinstance(token, str) else None
+
+
+def stamp_state(state: Mapping | None, token: str | None = None) -> dict | None:
+    """``state`` with a fresh revision, and with the data token if one is given (None stays None: no new state).
+
+    Examples
+    --------
+    >>> a, b = stamp_state({"n": 1}), stamp_state({"n": 1}, "t0")
+    >>> a["n"], a[REV] != b[REV], b[DATA], DATA in a
+    (1, True, 't0', False)
     >>> stamp_state(None) is None
     True
     """
     if state is None:
         return None
-    return {**state, REV: secrets.token_hex(6)}
+    return {**state, REV: secrets.token_hex(6), **({} if token is None else {DATA: token})}
 
 
 def unstamped(state: Any) -> dict:
-    """A card state as its card type made it (without the revision), ``{}`` for anything but a mapping.
+    """A card state as its card type made it (without the revision and data token), ``{}`` for anything else.
 
-    Card types compare the state they would send with the one the browser holds: the revision is the viewer's.
+    Card types compare the state they would send with the one the browser holds: the stamps are the viewer's.
 
     Examples
     --------
-    >>> unstamped({"n": 1, "rev": "x1"}), unstamped("garbage")
+    >>> unstamped({"n": 1, "rev": "x1", "data": "t"}), unstamped("garbage")
     ({'n': 1}, {})
     """
     if not isinstance(state, Mapping):
         return {}
-    return {k: v for k, v in state.items() if k != REV}
+    return {k: v for k, v in state.items() if k not in (REV, DATA)}
 
 
 def card_revisions(ids: Sequence[str], states: Sequence[Any]) -> dict[str, Any]:

@@ -122,3 +122,13 @@ def write_sweep(path: Path, runs: int, *, steps: int = 20, hparams: bool = True)
                     ragged=True,
                 )
     return path
+
+
+def plain(figure):
+    """A figure (dict) with its typed arrays decoded to numpy arrays (as plotly.js reads them); other values as is."""
+    from ploteries.viz.services.payload import TRACE_ARRAYS, decode_array
+
+    if not isinstance(figure, dict) or "data" not in figure:
+        return figure
+    data = [{k: decode_array(v) if k in TRACE_ARRAYS else v for k, v in t.items()} for t in figure["data"]]
+    return {**figure, "data": data}

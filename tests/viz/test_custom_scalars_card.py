@@ -12,8 +12,9 @@ from ploteries.viz.app import Viewer
 from ploteries.viz.cards.custom_scalars import CustomScalarsCard
 from ploteries.viz.library import Library
 from ploteries.viz.page import all_definitions, page_tabs
+from ploteries.viz.scalar_figure import series_entries
 from ploteries.viz.services.custom_scalars import match_tags, merge_layouts, parse_layout
-from tests.viz.helpers import card_context, tensorboard_smoothing, write_custom_scalars
+from tests.viz.helpers import card_context, plain, tensorboard_smoothing, write_custom_scalars
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def test_each_chart_is_a_card_in_the_tab_of_its_category(runs):
 def test_multiline_draws_a_smoothed_line_per_run_and_matched_tag(runs):
     lib = Library([runs])
     content = CustomScalarsCard().render(card_context(lib, "train and val"))
-    fig = content.body.figure
+    fig = plain(content.body.figure)
     smoothed = [t for t in fig["data"] if t.get("opacity", 1) == 1]
     assert [t["name"] for t in smoothed] == [
         "loss/train · a",
@@ -52,7 +53,7 @@ def test_multiline_draws_a_smoothed_line_per_run_and_matched_tag(runs):
 
 def test_margin_draws_a_band_between_lower_and_upper_and_the_value_line(runs):
     lib = Library([runs])
-    fig = CustomScalarsCard().render(card_context(lib, "band")).body.figure
+    fig = plain(CustomScalarsCard().render(card_context(lib, "band")).body.figure)
     names = [(t["name"], t.get("fill")) for t in fig["data"]]
     assert names == [("a (lower)", None), ("a (upper)", "tonexty"), ("a", None)] + [
         ("b (lower)", None),
@@ -75,7 +76,9 @@ def test_live_rows_extend_the_chart_like_a_scalar_card(runs):
     ops = [
         (tuple(op["location"]), op["params"]["value"]) for op in update.figure.to_plotly_json()["operations"]
     ]
-    assert (("data", 1, "y"), [99.0]) in ops
+    upper_tail = ops[0][1]  # a tail trace joined to the upper line's last point, filled like it
+    assert ops[0][0] == ("data",) and upper_tail["y"] == [6.0, 99.0] and upper_tail["fill"] == "tonexty"
+    assert series_entries(update.state)[1]["tails"] == [6]
 
 
 def test_bad_layouts_and_regexes_show_a_message_in_a_card(tmp_path):

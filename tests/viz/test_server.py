@@ -12,6 +12,7 @@ import pytest
 
 from ploteries.cli import main as cli_main
 from ploteries.viz.server import main
+from ploteries.viz.services.payload import decode_array
 from tests.viz.helpers import write_scalars
 
 
@@ -109,7 +110,7 @@ def test_the_first_page_comes_drawn_in_the_layout_with_its_data(tmp_path):
     walk(page)
     assert sorted(graphs) == ["auto/scalar/train/acc", "auto/scalar/train/loss"]
     loss = graphs["auto/scalar/train/loss"]["data"]
-    assert [(t["name"], t["y"]) for t in loss if t.get("opacity") == 0.28] == [
+    assert [(t["name"], decode_array(t["y"]).tolist()) for t in loss if t.get("opacity") == 0.28] == [
         ("a", [1.0, 2.0, 3.0]),
         ("b", [4.0]),
     ]

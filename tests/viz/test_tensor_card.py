@@ -15,7 +15,7 @@ from ploteries.viz.cards.tensor import TensorCard
 from ploteries.viz.library import Library
 from ploteries.viz.services.records import field_means, numeric_fields, table_of
 from ploteries.viz.settings import ViewSettings
-from tests.viz.helpers import card_context
+from tests.viz.helpers import card_context, plain
 
 DTYPE = np.dtype([("name", "U4"), ("pos", "f4", (2,)), ("n", "i8"), ("sub", [("a", "f8"), ("b", "?")])])
 
@@ -70,7 +70,7 @@ def test_a_record_array_is_a_table_with_a_column_per_flattened_field(runs):
         ["2", "z", "[2, 2]", "90", "45.5", "True"],
     ]
     assert content.state["field"] == "pos"  # the first numeric field
-    fig = content.body.children[2].figure
+    fig = plain(content.body.children[2].figure)
     np.testing.assert_allclose(fig["data"][0]["y"], [(s + 6) / 6 for s in range(0, 50, 5)], rtol=1e-6)
     assert fig["layout"]["yaxis"]["title"]["text"] == "mean of pos"
 
@@ -80,6 +80,7 @@ def test_the_field_choice_draws_its_mean_and_survives_live_ticks(runs):
     card = TensorCard()
     ctx = card.with_field(card_context(lib, "batch"), {"field": "sub.a"})
     fig, state = card.figure_and_state(ctx)
+    fig = plain(fig)
     assert state["field"] == "sub.a" and fig["data"][0]["y"].tolist() == [s + 0.5 for s in range(0, 50, 5)]
     assert card.refresh(card_context(lib, "batch"), state, live=True) is None
     with SummaryWriter(str(runs / "exp")) as w:
@@ -89,7 +90,8 @@ def test_the_field_choice_draws_its_mean_and_survives_live_ticks(runs):
     ops = {
         tuple(op["location"]): op["params"]["value"] for op in update.figure.to_plotly_json()["operations"]
     }
-    assert ops[("data", 0, "y")] == [100.5] and ops[("data", 0, "x")] == [100]
+    tail = ops[("data",)]  # a tail trace joined to the last point held
+    assert tail["y"] == [45.5, 100.5] and tail["x"] == [45, 100]
 
 
 def test_large_arrays_are_cut_with_a_note_and_rewind_shows_an_older_record(runs):

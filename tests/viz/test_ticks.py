@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from ploteries.storage import DatabaseWriter
 from ploteries.viz.app import Viewer, slider_range
 from ploteries.viz.library import Library
+from ploteries.viz.scalar_figure import series_entries
 from ploteries.viz.settings import ViewSettings
-from ploteries.viz.ticks import REV, card_revisions, stamp_state, tick_reply, tick_view, unstamped
+from ploteries.viz.ticks import DATA, REV, card_revisions, stamp_state, tick_reply, tick_view, unstamped
 from tests.viz.helpers import write_scalars
 from tests.viz.media_data import write_media
 
@@ -49,7 +50,7 @@ def test_revisions_and_the_echoed_view_go_back_in_the_reply():
     )
     assert reply == {
         "id": 7,
-        "view": [{"step": None}, "loss", "l.*", None, ["r"], 2, 99, ["pause"]],
+        "view": [{"step": None}, "loss", "l.*", None, ["r"], 2, 99, ["pause"], None],
         "revs": revs,
         "version": "v2",
         "cards": {"a": {"state": {"n": 3}}},
@@ -95,6 +96,34 @@ def test_a_tick_sends_new_rows_and_the_slider_follows_the_latest_step(tmp_path):
         w.append_scalar("r", "loss", 4.0, 3)
     snapshot = viewer.library.refresh()
     updates = viewer.card_updates(snapshot, held, ViewSettings(), "loss", None, None, None, live=True)
-    (update,) = updates.values()
-    assert update.state["series"][0]["n"] == 4 and REV not in update.state
+    ((update, token),) = updates.values()
+    assert series_entries(update.state)[0]["n"] == 4 and REV not in update.state
     assert slider_range(snapshot) == (0, 3)
+    assert token != next(iter(held.values()))[DATA]  # the card now shows more rows: a new token
+
+
+def test_an_unchanged_tick_reuses_the_snapshot_and_skips_cards_holding_their_token(tmp_path, monkeypatch):
+    db = write_scalars(tmp_path / "runs" / "s.h5", {"r": {"loss": [1.0, 2.0, 3.0]}, "q": {"loss": [1.0]}})
+    viewer = Viewer(Library([db.parent]))
+    held, models = first_page_states(viewer, "loss")
+    snapshot = viewer.library.refresh()
+    assert viewer.library.refresh() is snapshot  # nothing changed on disk: the same snapshot, its work kept
+    assert viewer.models(snapshot, "loss", None, None, None) is viewer.models(
+        snapshot, "loss", None, None, None
+    )
+    refreshed = []
+    card_type = type(models[0].card_type)
+    real = card_type.refresh
+    monkeypatch.setattr(
+        card_type, "refresh", lambda self, *a, **k: refreshed.append(a) or real(self, *a, **k)
+    )
+    assert viewer.card_updates(snapshot, held, ViewSettings(), "loss", None, None, None, live=True) == {}
+    assert refreshed == []  # every card held its token: none was asked
+    other = ViewSettings(smoothing=0.9)  # another view: the token differs, the card is asked (and redraws)
+    assert (
+        viewer.card_updates(snapshot, held, other, "loss", None, None, None, live=True)
+        and len(refreshed) == 1
+    )
+    stale = {cid: {**state, DATA: "0" * 16} for cid, state in held.items()}
+    assert viewer.card_updates(snapshot, stale, ViewSettings(), "loss", None, None, None, live=True) == {}
+    assert len(refreshed) == 2  # an unknown token: the card checks its series itself and finds nothing new

@@ -123,6 +123,9 @@ class CardType:
     name: ClassVar[str] = ""
     kinds: ClassVar[tuple[str, ...]] = ()  # kinds outside ploteries.storage.kinds whose tags get this card
     uses_graph: ClassVar[bool] = True  # body is the graph {"type": "card-graph", "card": id}
+    full_plotly: ClassVar[bool] = False
+    """Whether its graphs need the full plotly.js build (3-D, WebGL, parallel coordinates): the page loads that
+    build for these cards only; every other graph draws with the basic build (scatter, bar, pie)."""
 
     def default_definition(self, tag: str, kind: str) -> dict:
         """The default card of a tag of one of :attr:`kinds`."""

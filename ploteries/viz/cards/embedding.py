@@ -170,6 +170,7 @@ class EmbeddingCard(StateCard):
     """Embedding projector: PCA 2-D/3-D, metadata colours, label images and metadata on hover."""
 
     name = "embedding"
+    full_plotly = True
     max_points_2d = 50_000
     max_points_3d = 20_000
 

@@ -76,6 +76,7 @@ class HparamsCard(StateCard):
     """Table, parallel coordinates and scatter of the hparams trials of the visible runs."""
 
     name = "hparams"
+    full_plotly = True
 
     def default_definition(self, tag: str, kind: str) -> dict:
         d = super().default_definition(tag, kind)

@@ -144,6 +144,7 @@ class MeshCard(StateCard):
     """3-D meshes and point clouds, one run at a time, with a step slider and a batch index."""
 
     name = "mesh"
+    full_plotly = True
 
     def default_definition(self, tag: str, kind: str) -> dict:
         d = super().default_definition(tag, kind)

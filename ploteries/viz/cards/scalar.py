@@ -1,14 +1,18 @@
 """The scalar card: one line per run, smoothed like TensorBoard, live, zoomable to full resolution.
 
-Drawing: each series is smoothed over all its rows, then downsampled to about 2k points (min/max kept); the
-raw line is drawn faint behind the smoothed one. Live ticks send only rows past the browser's cursor, as a
-``dash.Patch`` extending the traces; the card state holds per series the cursor, the checksum of what the
-browser holds (see :mod:`ploteries.viz.services.checksum`) and the smoothing state, so a replaced file or a
-purged run is detected and the card is drawn anew. Zooming reads the visible range again at full resolution.
+Drawing: each series is smoothed over all its rows, then min/max downsampled to its share of the card's point
+budget (:mod:`ploteries.viz.services.payload`: a card's bytes are bounded by its pixels, not by its runs) and sent
+as typed arrays; the raw line is drawn faint behind the smoothed one. Live ticks send only rows past the
+browser's cursor, as a ``dash.Patch`` that appends them to a *tail trace* per series (plain lists, which a patch
+can extend); the card state holds per series the cursor, the checksum of what the browser holds (see
+:mod:`ploteries.viz.services.checksum`) and the smoothing state, so a replaced file or a purged run is detected
+and the card is drawn anew. Zooming reads the visible range again at full resolution. The steps are the pure
+functions of :mod:`ploteries.viz.scalar_figure`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -19,9 +23,20 @@ import numpy as np
 from dash import Patch
 
 from ..group_traces import group_spec, grouped_data
+from ..scalar_figure import (
+    Redraw,
+    card_state,
+    ema_value,
+    grown_series,
+    held_entries,
+    line_traces,
+    outlier_range,
+    pack_entries,
+    series_entry,
+    with_overlap,
+)
 from ..scalar_traces import (
     CHUNK_ROWS,
-    DEFAULT_BUDGET,
     OverviewCache,
     ScalarColumns,
     TracePoints,
@@ -30,13 +45,13 @@ from ..scalar_traces import (
     overview_points,
     scalar_columns,
 )
-from ..services.checksum import Action, SeriesState, client_state, plan_update
+from ..services.checksum import Action, SeriesState, plan_update
 from ..services.export import ExportRow, iter_rows
-from ..services.outliers import y_domain
+from ..services.payload import DEFAULT_BUDGET, ZOOM_FACTOR, encode_traces, line_budget, plain_list
 from ..services.smoothing import EmaState
-from ..services.xaxis import x_title
+from ..services.xaxis import x_title, x_values
 from .base import CardContent, CardContext, CardType, CardUpdate, deep_merge, read_series
-from .common import base_layout, graph_body, json_x, json_y
+from .common import base_layout, graph_body
 
 __all__ = ["ScalarCard", "parse_x_range"]
 
@@ -79,16 +94,6 @@ def parse_x_range(relayout: Mapping, xmode: str) -> tuple[Any, Any] | None | boo
     return (x0, x1) if math.isfinite(x0) and math.isfinite(x1) else None
 
 
-def _hover(xmode: str) -> str:
-    x = {"step": "step %{x}", "relative": "%{x:.3f} h", "wall": "%{x}"}[xmode]
-    return "<b>%{fullData.name}</b><br>" + x + "<br>%{customdata:.6g} (smoothed %{y:.6g})<extra></extra>"
-
-
-def _raw_hover(xmode: str) -> str:
-    x = {"step": "step %{x}", "relative": "%{x:.3f} h", "wall": "%{x}"}[xmode]
-    return "<b>%{fullData.name}</b><br>" + x + "<br>%{y:.6g}<extra></extra>"
-
-
 def _style(definition: Mapping) -> dict:
     """Trace style a user gave in the definition's first trace (line dash, width...), minus data bindings."""
     data = (definition.get("figure") or {}).get("data") or []
@@ -120,6 +125,46 @@ def _chunk_reader(
     return read_chunk
 
 
+@dataclasses.dataclass(frozen=True)
+class _Line:
+    """One series a card draws: its reference, its catalog entry, its read chunk and its overview cache key."""
+
+    ref: Any
+    info: Any
+    chunk: int
+    key: tuple | None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Tail:
+    """Rows a live tick appends to one drawn series, after the row the browser holds last (``overlap``)."""
+
+    index: int
+    line: _Line
+    entry: dict
+    overlap: ScalarColumns
+    rows: ScalarColumns
+
+
+def _valid_indices(indices: Any, ntraces: int) -> bool:
+    """Whether ``indices`` are trace indices of a figure of ``ntraces`` traces (the browser's state is untrusted)."""
+    return (
+        isinstance(indices, list)
+        and bool(indices)
+        and all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < ntraces for i in indices)
+    )
+
+
+def _extend(patch: Patch, traces: list[int], pts: TracePoints) -> None:
+    """Append a tail's points to the tail traces of a series (raw, and smoothed if there is one)."""
+    columns = [{"x": pts.x, "y": pts.y}]
+    if pts.y_smooth is not None:
+        columns.append({"x": pts.x_smooth, "y": pts.y_smooth, "customdata": pts.y_raw_at_smooth})
+    for index, cols in zip(traces, columns):
+        for name, values in cols.items():
+            patch["data"][index][name].extend(plain_list(values))
+
+
 EXPORT_ROWS = 65_536
 """Rows read at a time when a card's data is downloaded."""
 
@@ -129,6 +174,7 @@ class ScalarCard(CardType):
 
     name = "scalar"
     budget = DEFAULT_BUDGET
+    """Most points of one line; a card's lines share :func:`~ploteries.viz.services.payload.card_points`."""
     overviews: ClassVar[OverviewCache] = OverviewCache()
     """Whole-range overviews already computed (shared by every card drawn like scalars)."""
 
@@ -163,145 +209,142 @@ class ScalarCard(CardType):
         """Rows read at a time from a long series (bounds the server's memory per card)."""
         return CHUNK_ROWS
 
-    # ------------------------------------------------------------------------------------------ drawing
-
     def _traces(self, ctx: CardContext, ref, pts: TracePoints, style: dict, smoothing: bool) -> list[dict]:
-        color, name, xmode = self.series_color(ctx, ref), self.series_label(ctx, ref), ctx.settings.xmode
-        x = json_x(pts.x)
-        raw = deep_merge(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "x": x,
-                "y": json_y(pts.y),
-                "name": name,
-                "legendgroup": name,
-            },
-            style,
+        """The traces of one series (numpy arrays; subclasses restyle them)."""
+        return line_traces(
+            pts,
+            name=self.series_label(ctx, ref),
+            color=self.series_color(ctx, ref),
+            style=style,
+            xmode=ctx.settings.xmode,
+            smoothing=smoothing,
         )
-        raw.setdefault("line", {})
-        raw["line"] = {"color": color, "width": 1.4, **raw["line"]}
-        if not smoothing:
-            raw["hovertemplate"] = _raw_hover(xmode)
-            return [raw]
-        raw.update(opacity=0.28, hoverinfo="skip", showlegend=False)
-        smooth = deep_merge(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "x": json_x(pts.x_smooth),
-                "y": json_y(pts.y_smooth),
-                "customdata": json_y(pts.y_raw_at_smooth),
-                "name": name,
-                "legendgroup": name,
-                "hovertemplate": _hover(xmode),
-            },
-            style,
-        )
-        smooth["line"] = {"color": color, "width": 1.8, **(smooth.get("line") or {})}
-        return [raw, smooth]
+
+    # ------------------------------------------------------------------------------------------ drawing
 
     def _smoothing(self, ctx: CardContext) -> float:
         wants = (ctx.definition.get("options") or {}).get("smoothing", True)
         return ctx.settings.smoothing if wants else 0.0
 
-    def _view_key(self, ctx: CardContext, weight: float) -> tuple:
+    def _view_key(self, ctx: CardContext, weight: float, budget: int) -> tuple:
         """What a whole-range overview depends on besides the series' contents: the definition and the view."""
         definition = json.dumps(ctx.definition, sort_keys=True, default=str)
-        return (type(self), self.budget, definition, weight, ctx.settings.xmode, ctx.settings.stop)
+        return (type(self), budget, definition, weight, ctx.settings.xmode, ctx.settings.stop)
+
+    def _line_budget(self, lines: int, x_range: tuple | None) -> int:
+        """Points of each line: its share of the card's pixels (larger for a zoom, which answers for one card)."""
+        return min(line_budget(lines, factor=1 if x_range is None else ZOOM_FACTOR), self.budget)
+
+    def _lines(self, ctx: CardContext, view_key: tuple | None) -> list[_Line]:
+        """The series drawn (those still in the library), with the key of their cached overview (if ``view_key``)."""
+        lines = []
+        for ref in self.series_refs(ctx):
+            info = ctx.snapshot.info(ref.key)
+            if info is None:
+                continue
+            chunk = self.chunk_rows(ctx, ref)
+            # the series' contents: its fingerprint (a replaced file, a purge) and its length
+            key = None if view_key is None else (*view_key, ref.key, info.fingerprint, info.count, chunk)
+            lines.append(_Line(ref, info, chunk, key))
+        return lines
+
+    def _points(
+        self, ctx: CardContext, lines: list[_Line], weight: float, budget: int, x_range: tuple | None
+    ) -> list[TracePoints | None]:
+        """Each line's points: cached, else read (first chunks of all lines at once), smoothed and downsampled."""
+        points = [None if line.key is None else self.overviews.get(line.key) for line in lines]
+        todo = [i for i, pts in enumerate(points) if pts is None]
+        stop = ctx.settings.stop
+        firsts = read_series(
+            ctx.library, [lines[i].ref for i in todo], stop=stop, to_rows=[lines[i].chunk for i in todo]
+        )
+        to_columns = functools.partial(self.columns, ctx)
+        for i, first in zip(todo, firsts):
+            if first is None:
+                continue
+            line = lines[i]
+            points[i] = overview_points(
+                read_chunk=_chunk_reader(ctx, line.ref, to_columns(first), stop, line.chunk, to_columns),
+                n_rows=max(line.info.count, len(first)),
+                weight=weight,
+                xmode=ctx.settings.xmode,
+                budget=budget,
+                x_range=x_range,
+                chunk_rows=line.chunk,
+            )
+            if line.key is not None:
+                self.overviews.put(line.key, points[i])
+        return points
+
+    def _figure_layout(self, ctx: CardContext, drawn: list[np.ndarray]) -> dict:
+        settings = ctx.settings
+        layout = base_layout(ctx.card_id, settings, x_title(settings.xmode))
+        y_range = outlier_range(drawn, log_y=settings.log_y) if settings.ignore_outliers else None
+        if y_range is not None:
+            layout["yaxis"]["range"] = y_range
+        return deep_merge(layout, (ctx.definition.get("figure") or {}).get("layout") or {})
 
     def render(self, ctx: CardContext, x_range: tuple | None = None) -> CardContent:
         figure, state = self.figure_and_state(ctx, x_range)
         return CardContent(body=graph_body(ctx.card_id, figure, height=270), state=state)
 
     def figure_and_state(self, ctx: CardContext, x_range: tuple | None = None) -> tuple[dict, dict]:
-        """The whole figure (of the zoomed ``x_range``, if given) and the state the browser keeps with it."""
-        settings = ctx.settings
+        """The whole figure (of the zoomed ``x_range``, if given) and the state the browser keeps with it.
+
+        Four steps: the lines and their budget, their points, their traces, the state.
+        """
         weight = self._smoothing(ctx)
-        style = _style(ctx.definition)
         refs = self.series_refs(ctx)
-        chunks = [self.chunk_rows(ctx, ref) for ref in refs]
-        infos = [ctx.snapshot.info(ref.key) for ref in refs]
-        view_key = self._view_key(ctx, weight)
-        keys = [  # the series' contents: its fingerprint (a replaced file, a purge) and its length
-            None
-            if x_range is not None or info is None
-            else (*view_key, ref.key, info.fingerprint, info.count, chunk)
-            for ref, info, chunk in zip(refs, infos, chunks)
-        ]
-        cached = [None if key is None else self.overviews.get(key) for key in keys]
-        todo = [i for i, pts in enumerate(cached) if pts is None]
-        reads = read_series(
-            ctx.library, [refs[i] for i in todo], stop=settings.stop, to_rows=[chunks[i] for i in todo]
-        )
-        firsts: list = [None] * len(refs)
-        for i, first in zip(todo, reads):
-            firsts[i] = first
+        budget = self._line_budget(sum(ctx.snapshot.info(r.key) is not None for r in refs), x_range)
+        lines = self._lines(ctx, None if x_range is not None else self._view_key(ctx, weight, budget))
+        points = self._points(ctx, lines, weight, budget, x_range)
+        style = _style(ctx.definition)
         data: list[dict] = []
         entries: list[dict] = []
-        drawn: list[np.ndarray] = []
-        lines: list[tuple] = []  # (ref, points, label, traces) of each series drawn, for groups
-        for ref, info, first, chunk, key, pts in zip(refs, infos, firsts, chunks, keys, cached):
-            if info is None or (pts is None and first is None):
-                continue
+        grouped = self._group(ctx, lines, points, style, weight > 0, x_range)
+        for line, pts in zip(lines, points):
             if pts is None:
-                to_columns = functools.partial(self.columns, ctx)
-                pts = overview_points(
-                    read_chunk=_chunk_reader(ctx, ref, to_columns(first), settings.stop, chunk, to_columns),
-                    n_rows=max(info.count, len(first)),
-                    weight=weight,
-                    xmode=settings.xmode,
-                    budget=self.budget,
-                    x_range=x_range,
-                    chunk_rows=chunk,
-                )
-                if key is not None:
-                    self.overviews.put(key, pts)
-            traces = self._traces(ctx, ref, pts, style, weight > 0)
-            lines.append((ref, pts, self.series_label(ctx, ref), traces))
-            first = len(data)
-            data += traces
-            drawn += [pts.y] + ([pts.y_smooth] if pts.y_smooth is not None else [])
-            entry = client_state(info.fingerprint, pts.rows, pts.last_step, pts.last_value)
-            entry.update(
-                key=list(ref.key),
-                ema=[pts.ema.last, pts.ema.n],
-                origin=pts.origin,
-                traces=list(range(first, len(data))),
-                tail=0,
-            )
-            entries.append(entry)
-        grouped = self._group(ctx, lines)
+                continue
+            indices: list[int] = []
+            if grouped is None:
+                traces = self._traces(ctx, line.ref, pts, style, weight > 0)
+                indices = list(range(len(data), len(data) + len(traces)))
+                data += traces
+            entries.append(series_entry(line.info.fingerprint, pts, line.ref.key, indices))
         if grouped is not None:
-            data = grouped
-            for entry in entries:
-                entry["traces"] = []  # live ticks redraw a grouped card (see refresh)
-        layout = base_layout(ctx.card_id, settings, x_title(settings.xmode))
-        if settings.ignore_outliers and drawn:
-            lo, hi = y_domain(np.concatenate(drawn), ignore_outliers=True)
-            if settings.log_y:
-                lo, hi = (math.log10(lo) if lo > 0 else None), (math.log10(hi) if hi > 0 else None)
-            if lo is not None and hi is not None:
-                layout["yaxis"]["range"] = [lo, hi]
-        layout = deep_merge(layout, (ctx.definition.get("figure") or {}).get("layout") or {})
-        figure = {"data": data, "layout": layout}
-        state = {
-            "card": self.name,
-            "sig": settings.signature,
-            "range": None
-            if x_range is None
-            else [str(v) if isinstance(v, np.datetime64) else v for v in x_range],
-            "series": entries,
-            "grouped": grouped is not None,
-        }
-        return figure, state
+            data = grouped  # live ticks redraw a grouped card (see refresh): its series hold no traces
+        drawn = [a for pts in points if pts is not None for a in (pts.y, pts.y_smooth) if a is not None]
+        figure = {"data": encode_traces(data), "layout": self._figure_layout(ctx, drawn)}
+        state = card_state(self.name, ctx.settings.signature, x_range, entries, len(data))
+        return figure, {**state, "grouped": grouped is not None}
 
-    def _group(self, ctx: CardContext, lines: list[tuple]) -> list[dict] | None:
-        """The card's traces with its runs grouped into bands, or None when runs are not grouped."""
+    def _group(
+        self,
+        ctx: CardContext,
+        lines: list[_Line],
+        points: list[TracePoints | None],
+        style: dict,
+        smoothing: bool,
+        x_range: tuple | None,
+    ) -> list[dict] | None:
+        """The card's traces (numpy arrays) with its runs grouped into bands, or None when runs are not grouped.
+
+        Each band's points are its share of the card's budget, as if each of its three traces were a line.
+        """
         spec = group_spec(ctx.definition, ctx.settings)
         if spec is None:
             return None
-        return grouped_data(ctx, spec, lines, points=self.budget, json_x=json_x, json_y=json_y)
+        drawn = [
+            (
+                line.ref,
+                pts,
+                self.series_label(ctx, line.ref),
+                self._traces(ctx, line.ref, pts, style, smoothing),
+            )
+            for line, pts in zip(lines, points)
+            if pts is not None
+        ]
+        return grouped_data(ctx, spec, drawn, budget=lambda traces: self._line_budget(traces, x_range))
 
     # ------------------------------------------------------------------------------------------ updates
 
@@ -318,87 +361,105 @@ class ScalarCard(CardType):
         return CardUpdate(figure=figure, state=new_state)
 
     def refresh(self, ctx: CardContext, state: dict, *, live: bool) -> CardUpdate | None:
-        entries = state.get("series") if isinstance(state, Mapping) else None
-        same_series = isinstance(entries, list) and [
-            tuple(e.get("key") or ()) for e in entries if isinstance(e, dict)
-        ] == [r.key for r in self.series_refs(ctx) if ctx.snapshot.info(r.key) is not None]
-        if not live or state.get("sig") != ctx.settings.signature or not same_series:
+        """A settings change draws anew; a live tick appends the rows the browser lacks (or draws anew)."""
+        try:
+            if not live or not isinstance(state, Mapping) or state.get("sig") != ctx.settings.signature:
+                raise Redraw("not a live tick for these settings")
+            x_range = self._x_range_of(state, ctx.settings.xmode)
+            lines = self._lines(ctx, None)
+            entries = held_entries(state, [line.ref.key for line in lines])
+            if ctx.settings.step is not None:
+                return None  # rewound: the card shows a fixed past
+            grown = grown_series(entries, [line.info for line in lines])
+            if not grown:
+                return None
+            if state.get("grouped"):
+                raise Redraw("a band moves with each of its members")
+            tails = self._read_tails(ctx, [(i, lines[i], entries[i]) for i in grown])
+            return self._append(ctx, state, entries, tails, self._line_budget(len(lines), x_range))
+        except Redraw:
             return self._full(ctx, state)
-        if ctx.settings.step is not None:
-            return None  # rewound: the card shows a fixed past
-        refs = [r for r in self.series_refs(ctx) if ctx.snapshot.info(r.key) is not None]
-        todo = []
-        for ref, entry in zip(refs, entries):
-            info = ctx.snapshot.info(ref.key)
-            held = entry.get("n")
-            if entry.get("fp") == info.fingerprint and held == info.count:
-                continue
-            if entry.get("fp") != info.fingerprint or not isinstance(held, int) or held > info.count:
-                return self._full(ctx, state)
-            todo.append((ref, entry, info))
-        if not todo:
-            return None
-        if state.get("grouped"):
-            return self._full(ctx, state)  # a band moves with each of its members
+
+    def _read_tails(self, ctx: CardContext, grown: list[tuple[int, _Line, dict]]) -> list[_Tail]:
+        """The rows of each grown series from the last one the browser holds (checked against its digest)."""
         records = read_series(
-            ctx.library, [t[0] for t in todo], from_rows=[max(t[1]["n"] - 1, 0) for t in todo]
+            ctx.library, [line.ref for _, line, _ in grown], from_rows=[max(e["n"] - 1, 0) for *_, e in grown]
         )
-        weight = self._smoothing(ctx)
-        patch = Patch()
-        new_entries = {id(e): e for e in entries}
-        for (_, entry, info), rec in zip(todo, records):
+        tails = []
+        for (index, line, entry), rec in zip(grown, records):
             if rec is None:
-                return self._full(ctx, state)
+                raise Redraw("series gone")
             cols = self.columns(ctx, rec)
-            held = entry["n"]
-            overlap = 1 if held > 0 else 0
+            overlap = 1 if entry["n"] > 0 else 0
             if len(cols) < overlap:
-                return self._full(ctx, state)
-            held_last = (int(cols.step[0]), float(cols.value[0])) if overlap else (None, None)
+                raise Redraw("rows gone")
+            held = (int(cols.step[0]), float(cols.value[0])) if overlap else (None, None)
             plan = plan_update(
-                entry, SeriesState(info.fingerprint, info.count), lambda _i, last=held_last: last
+                entry, SeriesState(line.info.fingerprint, line.info.count), lambda _i, last=held: last
             )
             if plan.action is Action.RESEND_FULL:
-                return self._full(ctx, state)
-            if plan.action is Action.NOTHING:
-                continue
-            tail = ScalarColumns(cols.step[overlap:], cols.wall_time[overlap:], cols.value[overlap:])
-            if len(tail) == 0:
-                continue
-            if ctx.settings.ignore_outliers or int(entry.get("tail") or 0) + len(tail) > self.budget:
-                return self._full(ctx, state)  # the y range moves, or the browser holds enough points: redraw
-            ema = entry.get("ema") or [0.0, 0]
+                raise Redraw("the browser's rows differ")
+            rows = cols_slice(cols, overlap, len(cols))
+            if plan.action is Action.APPEND and len(rows):
+                tails.append(_Tail(index, line, entry, cols_slice(cols, 0, overlap), rows))
+        return tails
+
+    def _append(
+        self, ctx: CardContext, state: Mapping, entries: list[dict], tails: list[_Tail], budget: int
+    ) -> CardUpdate | None:
+        """A patch appending each tail to its series' tail traces (made on the first tick that has rows)."""
+        if not tails:
+            return None
+        if ctx.settings.ignore_outliers:
+            raise Redraw("the y range moves with the data")
+        ntraces = state.get("ntraces")
+        if isinstance(ntraces, bool) or not isinstance(ntraces, int):
+            raise Redraw("unknown number of traces")
+        weight, xmode = self._smoothing(ctx), ctx.settings.xmode
+        style = _style(ctx.definition)
+        patch = Patch()
+        entries = list(entries)
+        for tail in tails:
+            entry = tail.entry
+            held_tail = entry.get("tail") if isinstance(entry.get("tail"), int) else 0
+            if held_tail + len(tail.rows) > budget:
+                raise Redraw("the browser holds enough points: a fresh overview")
+            ema = (
+                entry.get("ema")
+                if isinstance(entry.get("ema"), list) and len(entry["ema"]) == 2
+                else [0.0, 0]
+            )
+            before = EmaState(float(ema[0]), int(ema[1]))
             pts = extend_points(
-                tail,
+                tail.rows,
                 weight=weight,
-                xmode=ctx.settings.xmode,
-                rows_before=held,
-                ema=EmaState(float(ema[0]), int(ema[1])),
+                xmode=xmode,
+                rows_before=entry["n"],
+                ema=before,
                 origin=entry.get("origin"),
             )
-            self._extend(patch, entry.get("traces") or [], pts)
-            updated = client_state(info.fingerprint, pts.rows, pts.last_step, pts.last_value)
-            updated.update(
-                key=entry["key"],
-                ema=[pts.ema.last, pts.ema.n],
-                origin=pts.origin,
-                traces=entry.get("traces"),
-                tail=int(entry.get("tail") or 0) + len(tail),
+            indices = entry.get("tails")
+            if _valid_indices(indices, ntraces):
+                _extend(patch, indices, pts)
+            else:
+                ov = tail.overlap
+                x0 = x_values(ov.step, ov.wall_time, xmode, origin=pts.origin)[0]
+                joined = with_overlap(pts, x0, float(ov.value[0]), ema_value(before, weight))
+                traces = self._traces(ctx, tail.line.ref, joined, style, weight > 0)
+                for trace in encode_traces(traces, plain_list):
+                    trace["showlegend"] = False
+                    patch["data"].append(trace)
+                indices = list(range(ntraces, ntraces + len(traces)))
+                ntraces += len(traces)
+            entries[tail.index] = series_entry(
+                tail.line.info.fingerprint,
+                pts,
+                entry["key"],
+                entry.get("traces"),
+                held_tail + len(tail.rows),
+                indices,
             )
-            new_entries[id(entry)] = updated
-        new_state = {**state, "series": [new_entries[id(e)] for e in entries]}
-        return CardUpdate(figure=patch, state=new_state)
-
-    @staticmethod
-    def _extend(patch: Patch, traces: list, pts: TracePoints) -> None:
-        """Append a tail's points to the raw trace (and the smoothed one) of a series."""
-        columns = [{"x": pts.x, "y": pts.y}]
-        if pts.y_smooth is not None:
-            columns.append({"x": pts.x_smooth, "y": pts.y_smooth, "customdata": pts.y_raw_at_smooth})
-        for index, cols in zip(traces, columns):
-            for name, values in cols.items():
-                out = json_x(values) if name == "x" else json_y(values)
-                patch["data"][index][name].extend(out.tolist() if isinstance(out, np.ndarray) else out)
+        return CardUpdate(figure=patch, state={**state, "series": pack_entries(entries), "ntraces": ntraces})
 
     def relayout(self, ctx: CardContext, state: dict, relayout: Mapping) -> CardUpdate | None:
         rng = parse_x_range(relayout, ctx.settings.xmode)

@@ -92,11 +92,17 @@ class ViewerPage:
                 const card = Array.from(document.querySelectorAll('.card')).find(
                     c => c.querySelector('.card-title').textContent === title);
                 if (!card) return null;
+                card.scrollIntoView({block: 'nearest'});  // a card is drawn when it comes into view
                 const gd = card.querySelector('.js-plotly-plot');
                 if (!gd || !gd.data) return null;
-                return gd.data.map(t => ({name: t.name, x: Array.from(t.x || []), y: Array.from(t.y || []),
-                                          opacity: t.opacity === undefined ? 1 : t.opacity,
-                                          customdata: t.customdata ? Array.from(t.customdata) : null}));
+                // typed arrays ({dtype, bdata}) are decoded into the full data plotly.js draws from
+                return gd.data.map((t, i) => {
+                    const full = (gd._fullData || []).find(d => d.index === i) || {};
+                    const col = key => (t[key] && t[key].bdata !== undefined ? full[key] : t[key]);
+                    return {name: t.name, x: Array.from(col('x') || []), y: Array.from(col('y') || []),
+                            opacity: t.opacity === undefined ? 1 : t.opacity,
+                            customdata: t.customdata ? Array.from(col('customdata')) : null};
+                });
             }""",
             title,
         )
@@ -107,6 +113,7 @@ class ViewerPage:
             """(title) => {
                 const card = Array.from(document.querySelectorAll('.card')).find(
                     c => c.querySelector('.card-title').textContent === title);
+                if (card) card.scrollIntoView({block: 'nearest'});  // a card is drawn when it comes into view
                 const gd = card && card.querySelector('.js-plotly-plot');
                 // dcc.Graph binds its event handlers once its first drawing is done (the class goes away)
                 return Boolean(gd && gd.data && !gd.classList.contains('dash-graph--pending'));

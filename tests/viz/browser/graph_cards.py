@@ -8,13 +8,21 @@ FIGURE_JS = """(title) => {
     const card = Array.from(document.querySelectorAll('.card')).find(
         c => c.querySelector('.card-title').textContent === title);
     if (!card) return null;
+    card.scrollIntoView({block: 'nearest'});  // a card is drawn when it comes into view
     const gd = card.querySelector('.js-plotly-plot');
     if (!gd || !gd.data) return null;
     const arr = v => (v === undefined || v === null) ? null : Array.from(v);
+    const row = r => (typeof r === 'object' && r !== null) ? Array.from(r) : r;
+    // typed arrays ({dtype, bdata}) are decoded into the full data plotly.js draws from
+    const col = (i, key) => {
+        const v = gd.data[i][key];
+        if (!v || v.bdata === undefined) return v;
+        return ((gd._fullData || []).find(d => d.index === i) || {})[key];
+    };
     return {
-        data: gd.data.map(t => ({name: t.name, x: arr(t.x), y: arr(t.y), fill: t.fill || null,
-                                 customdata: t.customdata ? Array.from(t.customdata, r => Array.from(r)) : null,
-                                 hovertemplate: t.hovertemplate || null})),
+        data: gd.data.map((t, i) => ({name: t.name, x: arr(col(i, 'x')), y: arr(col(i, 'y')), fill: t.fill || null,
+                                      customdata: t.customdata ? Array.from(col(i, 'customdata'), row) : null,
+                                      hovertemplate: t.hovertemplate || null})),
         annotations: (gd.layout.annotations || []).map(a => a.text),
     };
 }"""
@@ -23,6 +31,17 @@ FIGURE_JS = """(title) => {
 def figure(page, title: str) -> dict | None:
     """The data (name, x, y, fill, customdata, hovertemplate) and annotations of the card titled ``title``."""
     return page.page.evaluate(FIGURE_JS, title)
+
+
+def joined(fig: dict, index: int) -> dict:
+    """Trace ``index`` of a figure (:func:`figure`) joined by the tail traces live rows were appended to: the later
+    traces of the same name, fill and hover, each starting at the last point its line held."""
+    line = {**fig["data"][index]}
+    same = ("name", "fill", "hovertemplate")
+    for tail in fig["data"][index + 1 :]:
+        if all(tail[k] == line[k] for k in same):
+            line["x"], line["y"] = line["x"] + tail["x"][1:], line["y"] + tail["y"][1:]
+    return line
 
 
 def card(page, title: str):

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.browser
 GRAPH_DATA = """([title, cls]) => {
     const card = Array.from(document.querySelectorAll('.card')).find(
         c => c.querySelector('.card-title').textContent === title);
+    if (card) card.scrollIntoView({block: 'nearest'});  // a card is drawn when it comes into view
     const gd = card && card.querySelector(cls + ' .js-plotly-plot, .js-plotly-plot' + cls);
     if (!gd || !gd.data) return null;
     return JSON.parse(JSON.stringify(gd.data));
@@ -60,11 +61,14 @@ def table_row(page, trial: str) -> list[str] | None:
 
 
 def parcoords(page):
-    data = page.page.evaluate(
-        """() => { const gd = document.querySelector('.card-hparams .js-plotly-plot');
-                   return gd && gd.data && gd.data[0] ? JSON.parse(JSON.stringify(gd.data[0])) : null; }"""
+    """The hparams card's parallel-coordinates trace, once drawn (the card loads plotly.js's full build first)."""
+    return page.wait_for(
+        lambda: page.page.evaluate(
+            """() => { const gd = document.querySelector('.card-hparams .js-plotly-plot');
+                       return gd && gd.data && gd.data[0] ? JSON.parse(JSON.stringify(gd.data[0])) : null; }"""
+        ),
+        timeout=30,
     )
-    return data
 
 
 def test_hparams_table_and_parallel_coordinates_show_every_trial(start_viewer, open_page, tmp_path):

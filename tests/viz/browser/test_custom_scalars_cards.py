@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ploteries.compat import SummaryWriter
-from tests.viz.browser.graph_cards import figure, wait
+from tests.viz.browser.graph_cards import figure, joined, wait
 from tests.viz.helpers import tensorboard_smoothing, write_custom_scalars
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def test_multiline_and_margin_charts_from_the_layout(start_viewer, open_page, tm
     with SummaryWriter(str(root / "a")) as w:  # live: new rows extend the band
         for name, value in (("acc/mean", 9.0), ("acc/lo", 8.0), ("acc/hi", 10.0)):
             w.add_scalar(name, value, 8)
-    wait(page, lambda: figure(page, "band")["data"][1]["y"][-1] == 10.0)
-    assert figure(page, "band")["data"][2]["x"][-1] == 8
+    wait(page, lambda: joined(figure(page, "band"), 1)["y"][-1] == 10.0)
+    assert joined(figure(page, "band"), 2)["x"][-1] == 8
     page.screenshot("custom-scalars-margin")
     assert not page.errors

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from ploteries.storage import DatabaseWriter
+from ploteries.viz.services.payload import line_budget
 from tests.viz.helpers import tensorboard_smoothing, write_scalars
 
 pytestmark = pytest.mark.browser
@@ -16,10 +17,15 @@ LOSS = [1.0, 0.5, 0.0, 0.25, 0.75, 0.5, 0.125]
 
 
 def by_name(traces, name, smoothed):
-    """The raw (faint) or smoothed trace of a run."""
+    """The raw (faint) or smoothed line of a run: its trace, joined by the tail traces live rows were appended to
+    (each starts at the last point its line held)."""
     found = [t for t in traces if t["name"] == name and ((t["opacity"] == 1) == smoothed)]
-    assert len(found) == 1, traces
-    return found[0]
+    assert found, traces
+    line = {**found[0]}
+    for tail in found[1:]:
+        for key in ("x", "y", "customdata"):
+            line[key] = None if line[key] is None else line[key] + tail[key][1:]
+    return line
 
 
 @pytest.fixture
@@ -93,8 +99,8 @@ def test_rows_written_while_the_page_is_open_appear_and_only_new_rows_travel(
     np.testing.assert_allclose(raw["y"], [1.0 / (s + 1) for s in range(8)], rtol=1e-6)
     smooth = by_name(page.traces("loss"), "live", True)
     np.testing.assert_allclose(smooth["y"], tensorboard_smoothing(raw["y"], 0.6), rtol=1e-5)
-    patches = [b for b in bodies if '"__dash_patch_update"' in b and "Extend" in b]
-    assert patches, "the new rows must arrive as a Patch extending the traces"
+    patches = [b for b in bodies if '"__dash_patch_update"' in b and ("Extend" in b or "Append" in b)]
+    assert patches, "the new rows must arrive as a Patch appending to the lines"
     assert all('"figure":{"data"' not in b for b in bodies), "no whole figure may be resent for appended rows"
     writer.close()
 
@@ -310,3 +316,35 @@ def test_a_tick_computed_before_hiding_a_run_never_draws_it(start_viewer, open_p
     )
     assert by_name(traces, "seed=1", smoothed=False)["y"] == [2.0, 1.0]
     assert by_name(traces, "seed=2", smoothed=False)["y"] == [4.0, 3.0, 2.0]
+
+
+def test_a_300_run_card_draws_every_run_within_its_pixels_and_zoom_reads_full_resolution(
+    start_viewer, open_page, tmp_path
+):
+    rng = np.random.default_rng(3)
+    steps = np.arange(2000)
+    series = {
+        f"lr{r:03d}": {"loss": np.exp(-steps * 10 ** rng.uniform(-4, -2)) + 0.05 * rng.random(2000)}
+        for r in range(300)
+    }
+    write_scalars(tmp_path / "runs" / "sweep.h5", series)
+    page = open_page(start_viewer(tmp_path / "runs").url)
+    traces = page.wait_for(lambda: (t := page.traces("loss")) and len(t) == 600 and t, timeout=60)
+    assert {t["name"] for t in traces} == set(series)
+    assert all(len(t["x"]) == line_budget(300) for t in traces)  # the card's points, shared by its lines
+    run = by_name(traces, "lr137", smoothed=True)
+    want = np.asarray(tensorboard_smoothing(series["lr137"]["loss"], 0.6))
+    np.testing.assert_allclose(run["y"], want[np.asarray(run["x"])], rtol=1e-6)
+    page.wait_for(lambda: page.page.locator(".card .js-plotly-plot .scatterlayer .trace").count() == 600)
+    page.screenshot("sweep-300-runs")
+    page.zoom("loss", {"xaxis.range": [1000, 1100]})
+
+    def zoomed():
+        raw = [t for t in page.traces("loss") if t["opacity"] != 1]
+        return len(raw) == 300 and all(t["x"] and t["x"][0] >= 990 for t in raw) and raw
+
+    for raw in page.wait_for(zoomed, timeout=60):
+        assert raw["x"] == list(range(999, 1102))  # every row in view, plus one beyond each edge
+        np.testing.assert_allclose(raw["y"], series[raw["name"]]["loss"][999:1102], rtol=1e-6)
+    page.screenshot("sweep-300-runs-zoomed")
+    assert not page.errors

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ploteries.compat import SummaryWriter
-from tests.viz.browser.graph_cards import card, choose, figure, rewind, wait
+from tests.viz.browser.graph_cards import card, choose, figure, joined, rewind, wait
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def test_record_table_field_line_live_and_rewind(start_viewer, open_page, tmp_pa
     with SummaryWriter(str(root / "exp")) as w:
         w.add_tensor("batch", batch(40), 40)
     wait(page, lambda: table(page, "batch")[1] == ["0", "cat", "40.5", "40", "7"])
-    wait(page, lambda: figure(page, "batch")["data"][0]["y"][-1] == 41.0)  # still box.w
+    wait(page, lambda: joined(figure(page, "batch"), 0)["y"][-1] == 41.0)  # still box.w
 
     rewind(page, 15)  # the latest record at or before step 15
     wait(page, lambda: table(page, "batch")[1] == ["0", "cat", "10.5", "10", "7"])

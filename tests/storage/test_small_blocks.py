@@ -1,0 +1,88 @@
+"""A series' first block has small chunks (short series cost little), later blocks big ones (long series read
+fast); every block carries fletcher32. Values round-trip bit for bit whatever the batches they came in."""
+
+import h5py
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import ploteries
+from ploteries.storage import DatabaseWriter
+from ploteries.storage.hdf5 import layout
+
+
+def chunk_rows_of(path, run: str, tag: str) -> list[tuple[int, list[int]]]:
+    """``(rows per chunk, HDF5 filter ids)`` of each block of a series."""
+    blocks = ploteries.open(path).backend.catalog().get(run, tag, "").blocks
+    with h5py.File(path, "r", locking=False) as f:
+        out = []
+        for b in blocks:
+            d = f["data"][b.name]
+            p = d.id.get_create_plist()
+            out.append((d.chunks[0], [p.get_filter(i)[0] for i in range(p.get_nfilters())]))
+        return out
+
+
+def realistic(steps: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Wall times a few tenths of a second apart and noisy values, as a training loop logs them."""
+    rng = np.random.default_rng(seed)
+    return 1.7e9 + steps * 0.37 + rng.random(len(steps)) * 0.01, rng.normal(size=len(steps))
+
+
+def test_short_series_written_as_add_scalar_does_read_back_exactly(tmp_path):
+    path = tmp_path / "db.h5"
+    columns = [realistic(np.arange(100), s) for s in range(6)]
+    with DatabaseWriter(path, flush_secs=3600) as w:
+        for part in np.array_split(np.arange(100), 10):
+            for s, (walls, values) in enumerate(columns):
+                for step, wall, value in zip(part, walls[part], values[part]):
+                    w.append_scalar(
+                        f"run{s % 3}", f"tag{s}", float(value), step=int(step), wall_time=float(wall)
+                    )
+            w.flush()
+    db = ploteries.open(path)
+    small = layout.SMALL_CHUNK_BYTES // 24
+    for s, (walls, values) in enumerate(columns):
+        got = db.read(f"run{s % 3}", f"tag{s}")
+        assert got["step"].tolist() == list(range(100))
+        assert got["wall_time"].tolist() == walls.tolist() and got["value"].tolist() == values.tolist()
+        assert chunk_rows_of(path, f"run{s % 3}", f"tag{s}") == [(small, [h5py.h5z.FILTER_FLETCHER32])]
+
+
+def test_a_long_series_has_a_small_chunked_first_block_and_big_chunked_later_ones(tmp_path):
+    path = tmp_path / "db.h5"
+    steps = np.arange(5000)
+    with DatabaseWriter(path) as w:
+        for part in np.array_split(steps, 50):  # a few rows per commit: the first block gets its row limit
+            w.append_many("r", "loss", part * 0.5, steps=part, kind="scalar")
+            w.flush()
+    assert ploteries.open(path).read("r", "loss")["value"].tolist() == (steps * 0.5).tolist()
+    (first, _), *later = chunk_rows_of(path, "r", "loss")
+    assert first == layout.SMALL_CHUNK_BYTES // 24
+    assert later and all(c == (layout.BIG_CHUNK_BYTES // 24, [h5py.h5z.FILTER_FLETCHER32]) for c in later)
+
+
+SMALL_DTYPES = st.sampled_from(["<i8", "<f8", "<f4", "|b1", "<u2", "<c8"]).map(np.dtype) | st.just(
+    np.dtype([("a", "<f4"), ("b", "<i2", (2,))])
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dtype=SMALL_DTYPES, data=st.data(), cuts=st.lists(st.integers(1, 90), min_size=1, max_size=6))
+def test_round_trip_of_short_series_in_any_batches(tmp_path_factory, dtype, data, cuts):
+    """Any small-row dtype, any values (NaN, infinities, extremes), committed in any batches (partial chunks
+    rewritten by later commits): read back bit for bit."""
+    rows = sum(cuts)
+    values = data.draw(hnp.arrays(dtype, rows, elements=None), label="values")
+    path = tmp_path_factory.mktemp("db") / "db.h5"
+    start = 0
+    with DatabaseWriter(path, flush_secs=3600) as w:
+        for n in cuts:
+            steps = np.arange(start, start + n)
+            w.append_many("r", "x", values[start : start + n], steps=steps, kind="tensor")
+            w.flush()
+            start += n
+    got = ploteries.open(path).read("r", "x")
+    assert got["step"].tolist() == list(range(rows))
+    assert got["value"].tobytes() == values.tobytes()
