@@ -570,7 +570,6 @@ def create_app(
 
     @app.callback(
         Output("runs", "options"),
-        Output("runs", "value"),
         Output("run-rows", "data"),
         Output("run-info", "children"),
         Output("run-page", "data"),
@@ -599,12 +598,13 @@ def create_app(
             rows=rows,
             page=page,
         )
+        if ctx.triggered_id == "runs" and new_selection == selection:
+            raise PreventUpdate  # the page's ticks were set from the selection (assets/runlist.js)
         view = viewer.run_list(
             snapshot, pattern, sort, descending, new_selection, page, ViewSettings.from_store(settings_data)
         )
         return (
             view.options,
-            view.checked,
             view.rows,
             view.info,
             view.page,
@@ -730,6 +730,15 @@ def create_app(
             return no_update, no_update
         out = _update_json(update, viewer.token(context))
         return out.get("figure", no_update), out.get("state", no_update)
+
+    app.clientside_callback(  # the ticks of the listed runs: always those of the selection the page holds
+        ClientsideFunction("ploteries_runlist", "ticks"),
+        Output("runs", "value"),
+        Input("run-selection", "data"),
+        Input("run-rows", "data"),
+        State("runs", "value"),
+        prevent_initial_call=True,
+    )
 
     app.clientside_callback(  # a click on a group's line: the group to expand or fold (assets/runlist.js)
         ClientsideFunction("ploteries_runlist", "groupClick"),

@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from .library import RunKey
-from .run_values import run_hparams
 from .services.aggregate import CENTERS, SPREADS, group_band
 from .services.runlist import group_runs
 from .services.tags import rgba, run_colors
@@ -68,6 +67,8 @@ def card_groups(
     ctx, spec: GroupSpec, run_keys: Sequence[RunKey]
 ) -> tuple[dict[str, list[RunKey]], str | None]:
     """The card's runs grouped by ``spec.by`` (hparams read from the library when grouping by one)."""
+    from .run_values import run_hparams  # here: run_values reads through cards.base, whose cards import this
+
     hparams = run_hparams(ctx.library, ctx.snapshot) if spec.by.startswith("hparam:") else None
     keys = list(dict.fromkeys(run_keys))
     return group_runs(keys, ctx.labels, spec.by, hparams)

@@ -151,17 +151,24 @@ def apply_event(
     rows: Any,
     page: Any,
 ) -> tuple[dict, int]:
-    """The selection and page after a run-list event (``trigger``: the id of what the user changed)."""
+    """The selection and page after a run-list event (``trigger``: the id of what the user changed).
+
+    The rows ticked on the page (``checked`` of ``rows``) are applied first, whatever the event: the page
+    computes its ticks from the selection it holds (``assets/runlist.js``), so they differ from it only by the
+    user's clicks not yet answered, which a later event's request carries and must not lose.
+    """
     all_values = [run_key_value(*k) for k in snapshot.run_keys]
     only, listed = parse_selection(selection)
     selection = {"only": only, "runs": listed}
     page = page if isinstance(page, int) and not isinstance(page, bool) else 0
-    if trigger == "runs":  # a row ticked or unticked on the page
-        on_page = [v for v in rows if isinstance(v, str)] if isinstance(rows, list) else []
-        ticked = {v for v in checked if isinstance(v, str)} if isinstance(checked, list) else set()
-        selection = set_shown(selection, [v for v in on_page if v in ticked], True, all_values)
-        selection = set_shown(selection, [v for v in on_page if v not in ticked], False, all_values)
-    elif trigger == "runs-all":
+    if isinstance(rows, list) and isinstance(checked, list):  # the rows ticked or unticked on the page
+        on_page = [v for v in rows if isinstance(v, str)]
+        ticked = {v for v in checked if isinstance(v, str)}
+        hidden_now = hidden_runs(selection, on_page)
+        if any((v in ticked) == (v in hidden_now) for v in on_page):  # a click not yet applied
+            selection = set_shown(selection, [v for v in on_page if v in ticked], True, all_values)
+            selection = set_shown(selection, [v for v in on_page if v not in ticked], False, all_values)
+    if trigger == "runs-all":
         selection = {"only": False, "runs": []}
     elif trigger == "runs-none":
         selection = {"only": True, "runs": []}

@@ -77,6 +77,19 @@
     return { group: trace.meta.group, t: Date.now() };
   }
 
+  /* The rows of the page to tick: those the selection shows (ploteries.viz.services.runlist: with ``only``
+     the listed runs are shown, else they are hidden). Computed here from the selection the page holds, so a
+     server reply can never tick rows against it; unchanged ticks are left alone (no request). */
+  function ticks(selection, rows, current) {
+    var NO = window.dash_clientside.no_update;
+    var only = Boolean(selection && selection.only === true);
+    var listed = new Set(selection && Array.isArray(selection.runs) ? selection.runs : []);
+    var out = (Array.isArray(rows) ? rows : []).filter(function (v) { return listed.has(v) === only; });
+    var now = new Set(Array.isArray(current) ? current : []);
+    var same = out.length === now.size && out.every(function (v) { return now.has(v); });
+    return same ? NO : out;
+  }
+
   window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.ploteries_runlist = { groupClick: groupClick };
+  window.dash_clientside.ploteries_runlist = { groupClick: groupClick, ticks: ticks };
 })();

@@ -81,10 +81,15 @@ def test_run_list_filters_hides_sorts_and_pages_3000_runs(start_viewer, open_pag
     page.wait_for(lambda: not info(page).endswith("hidden") and all(checked(page)))
     page.wait_for(lambda: len(names(page, "a/loss")) == 6)
 
-    # one row unticked by hand hides that run only
+    # one row unticked by hand while a filter change is on its way (no wait between): the click wins
+    page.page.fill("#run-filter", "^seed=0/")
     page.page.locator(".runs label", has_text=sweep_run_name(2)).first.click()
+    page.wait_for(lambda: info(page) == f"1–3 of 3 ({RUNS} runs) · 1 hidden")
+    assert dict(zip(rows(page), checked(page))) == {sweep_run_name(i): i != 2 for i in range(3)}
+    page.page.fill("#run-filter", "")
     page.wait_for(lambda: names(page, "a/loss") == {sweep_run_name(i) for i in (0, 1, 3, 4, 5)})
     page.page.click("#runs-all")
+    page.wait_for(lambda: info(page) == f"1–{RUN_PAGE_SIZE} of {RUNS} runs" and all(checked(page)))
 
     # sorted by the last value of a tag, largest first, the value beside each run
     page.page.click("#run-sort")
@@ -142,7 +147,7 @@ def point_on_screen(page, title: str, curve: int, index: int) -> tuple[float, fl
             const card = Array.from(document.querySelectorAll('.card')).find(
                 c => c.querySelector('.card-title').textContent === title);
             const gd = card.querySelector('.js-plotly-plot');
-            const t = gd.data[curve], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+            const t = gd._fullData[curve], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;  // decoded
             const box = gd.getBoundingClientRect();
             return [box.left + xa._offset + xa.l2p(t.x[index]), box.top + ya._offset + ya.l2p(t.y[index])];
         }""",
