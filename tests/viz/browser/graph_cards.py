@@ -1,4 +1,4 @@
-"""What the graph cards with controls of their own show, read from the page (shared by their browser tests)."""
+"""What the graph cards show, read from the page (shared by the browser tests)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,18 @@ def joined(fig: dict, index: int) -> dict:
     for tail in fig["data"][index + 1 :]:
         if all(tail[k] == line[k] for k in same):
             line["x"], line["y"] = line["x"] + tail["x"][1:], line["y"] + tail["y"][1:]
+    return line
+
+
+def by_name(traces, name, smoothed):
+    """The raw (faint) or smoothed line of a run: its trace, joined by the tail traces live rows were appended to
+    (each starts at the last point its line held)."""
+    found = [t for t in traces if t["name"] == name and ((t["opacity"] == 1) == smoothed)]
+    assert found, traces
+    line = {**found[0]}
+    for tail in found[1:]:
+        for key in ("x", "y", "customdata"):
+            line[key] = None if line[key] is None else line[key] + tail[key][1:]
     return line
 
 

@@ -6,14 +6,16 @@ import numpy as np
 import pytest
 
 from ploteries.compat.event_mirror import EventMirror
+from tests.viz.browser.graph_cards import by_name
 
 pytestmark = pytest.mark.browser
 torch_tb = pytest.importorskip("torch.utils.tensorboard")
 
 
 def raw_y(traces, name):
+    """The raw line of run ``name`` joined with its live tail traces, or None before it is drawn."""
     found = [t for t in traces or [] if t["name"] == name and t["opacity"] != 1]
-    return found[0]["y"] if found else None
+    return by_name(traces, name, smoothed=False)["y"] if found else None
 
 
 def test_event_files_are_shown_live(start_viewer, open_page, tmp_path):

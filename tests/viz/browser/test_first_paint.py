@@ -44,7 +44,7 @@ def test_2d_cards_draw_with_the_basic_build_and_cards_below_the_fold_when_scroll
     assert seen[:2] == ["loss/t00", "loss/t01"] and len(below) >= 4
     page.wait_for(lambda: all(c["drawn"] for c in page.page.evaluate(DRAWN) if c["inView"]))
     raw = page.page.evaluate(  # the first card's raw line holds its values (read without scrolling to it)
-        "() => Array.from(document.querySelector('.card .js-plotly-plot')._fullData[0].y)"  # typed array decoded
+        "() => Array.from(document.querySelector('.card .js-plotly-plot')._fullData[0].y)"  # typed arrays decoded
     )
     assert raw == VALUES["loss/t00"]
     state = {c["title"]: c["drawn"] for c in page.page.evaluate(DRAWN)}

@@ -9,23 +9,12 @@ import pytest
 
 from ploteries.storage import DatabaseWriter
 from ploteries.viz.services.payload import line_budget
+from tests.viz.browser.graph_cards import by_name
 from tests.viz.helpers import tensorboard_smoothing, write_scalars
 
 pytestmark = pytest.mark.browser
 
 LOSS = [1.0, 0.5, 0.0, 0.25, 0.75, 0.5, 0.125]
-
-
-def by_name(traces, name, smoothed):
-    """The raw (faint) or smoothed line of a run: its trace, joined by the tail traces live rows were appended to
-    (each starts at the last point its line held)."""
-    found = [t for t in traces if t["name"] == name and ((t["opacity"] == 1) == smoothed)]
-    assert found, traces
-    line = {**found[0]}
-    for tail in found[1:]:
-        for key in ("x", "y", "customdata"):
-            line[key] = None if line[key] is None else line[key] + tail[key][1:]
-    return line
 
 
 @pytest.fixture

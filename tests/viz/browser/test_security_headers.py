@@ -24,7 +24,7 @@ def test_the_page_draws_under_the_security_headers(start_viewer, open_page, tmp_
             timeout=60_000,
         )
         traces = page.evaluate(
-            "() => document.querySelector('.card .js-plotly-plot').data.filter(t => t.opacity === 0.28)"
+            "() => document.querySelector('.card .js-plotly-plot')._fullData.filter(t => t.opacity === 0.28)"
             ".map(t => [t.name, Array.from(t.y)])"
         )
         assert sorted(traces) == [["a", [1.0, 2.0, 3.0]], ["b", [2.0]]]
