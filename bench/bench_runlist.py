@@ -32,15 +32,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
 
 def write_sweep(path: Path, runs: int) -> None:
     from ploteries.storage import DatabaseWriter
@@ -143,6 +134,7 @@ def child(rev: str, root: str) -> dict:
 
 def dom_rows(app) -> int | None:
     """The run list's rows in the DOM of a headless Chromium, once the page's cards are drawn."""
+    from bench_viewer import CHROMIUM_FLAGS
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
