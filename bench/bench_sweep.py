@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_viewer import _masked_crc, free_port  # noqa: E402
+from bench_viewer import _masked_crc, free_port, poll_layout  # noqa: E402
 from previous import load_previous  # noqa: E402
 
 from ploteries.storage import DatabaseWriter  # noqa: E402
@@ -116,20 +116,7 @@ def first_page(rev: str | None, root: Path) -> dict:
         serve_command(rev, root, port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        url = f"http://127.0.0.1:{port}/_dash-layout"
-        while True:
-            try:
-                request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-                with urllib.request.urlopen(request, timeout=300) as response:
-                    body = response.read()
-                    gzipped = response.headers.get("Content-Encoding") == "gzip"
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"the viewer ({rev or 'current'}) exited with {proc.returncode}"
-                    ) from None
-                time.sleep(0.02)
+        body, gzipped = poll_layout(port, proc, f"the viewer ({rev or 'current'})", timeout=300)
         seconds = time.perf_counter() - t0
         text = gzip.decompress(body) if gzipped else body
         return {"seconds": seconds, "bytes": len(body), "raw": len(text), "gzip": gzipped}

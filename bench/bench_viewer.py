@@ -120,6 +120,22 @@ def launch_ploteries(root: Path, port: int) -> subprocess.Popen:
     )
 
 
+def poll_layout(port: int, proc: subprocess.Popen, label: str, timeout: float) -> tuple[bytes, bool]:
+    """The viewer's page layout (``/_dash-layout``, asked with gzip) polled from launch until it answers:
+    ``(body, gzipped)``; RuntimeError naming ``label`` if its process exits first."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/_dash-layout", headers={"Accept-Encoding": "gzip"}
+    )
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.read(), response.headers.get("Content-Encoding") == "gzip"
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{label} exited with {proc.returncode}") from None
+            time.sleep(0.01)
+
+
 def time_ploteries_server(root: Path, tags: int) -> dict:
     """Launch to the first data, polling the server as a client would (like the TensorBoard figure)."""
     import zlib
@@ -128,16 +144,7 @@ def time_ploteries_server(root: Path, tags: int) -> dict:
     t0 = time.perf_counter()
     proc = launch_ploteries(root, port)
     try:
-        url = f"http://127.0.0.1:{port}/_dash-layout"
-        while True:
-            try:
-                request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-                with urllib.request.urlopen(request, timeout=60) as response:
-                    body = response.read()
-                    gzipped = response.headers.get("Content-Encoding") == "gzip"
-                break
-            except OSError:
-                time.sleep(0.01)
+        body, gzipped = poll_layout(port, proc, "the viewer", timeout=60)
         t_first = time.perf_counter() - t0
         text = zlib.decompress(body, 16 + zlib.MAX_WBITS) if gzipped else body
         graphs = text.count(b'"type": "Graph"') or text.count(b'"type":"Graph"')
