@@ -108,19 +108,18 @@ def density_layout(layout: dict, lines: int) -> dict:
     Examples
     --------
     >>> density_layout({}, 300)["annotations"][0]["text"]
-    '300 lines as a density · hover or pin a run in the run list to draw it'
+    '300 lines · hover or pin a run in the list to draw it'
     """
     note = {
-        "text": f"{lines:,} lines as a density · hover or pin a run in the run list to draw it",
+        "text": f"{lines:,} lines · hover or pin a run in the list to draw it",
         "showarrow": False,
         "xref": "paper",
         "yref": "paper",
         "x": 1.0,
-        "y": 1.0,
+        "y": -0.13,
         "xanchor": "right",
         "yanchor": "top",
         "font": {"size": 10, "color": "#6a737d"},
-        "bgcolor": "rgba(255,255,255,0.7)",
     }
     return {**layout, "annotations": [*(layout.get("annotations") or []), note]}
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ploteries.viz.density_figure import density_refresh_due, extent_of, overlay_runs
 from ploteries.viz.services.density import (
+    DENSITY_WIDTH,
     column_spans,
     count_grid,
     decode_grid,
@@ -102,7 +103,7 @@ def naive_spans(lines, width):
     for px, y in lines:
         lo, hi = [math.inf] * width, [-math.inf] * width
 
-        def put(c, v):
+        def put(c, v, lo=lo, hi=hi):
             if 0 <= c < width:
                 lo[c], hi[c] = min(lo[c], v), max(hi[c], v)
 
@@ -235,7 +236,7 @@ def test_a_card_of_many_lines_is_one_heatmap_of_them_and_empty_slots(dense):
     lines = [(np.arange(50), v["loss"]) for v in series.values()]
     lo, hi = line_spans(lines, (0, 49))
     np.testing.assert_array_equal(decode_grid(picture["z"]), count_grid(lo, hi, span_range(lo, hi)))
-    assert "12 lines as a density" in figure["layout"]["annotations"][-1]["text"]
+    assert "12 lines · hover" in figure["layout"]["annotations"][-1]["text"]
     smoothed, _ = ScalarCard().figure_and_state(
         card_context(lib, "loss")
     )  # smoothing 0.6: the smoothed lines
@@ -289,7 +290,11 @@ def test_a_zoom_redraws_the_picture_over_the_range_in_view(dense):
     _, state = card.figure_and_state(card_context(lib, "loss"))
     zoomed = card.relayout(card_context(lib, "loss"), state, {"xaxis.range[0]": 10, "xaxis.range[1]": 20})
     x = decode_array(zoomed.figure["data"][0]["x"])
-    assert zoomed.state["range"] == [10.0, 20.0] and x[0] == pytest.approx(10 + 10 / 1280) and x[-1] < 20
+    assert (
+        zoomed.state["range"] == [10.0, 20.0]
+        and x[0] == pytest.approx(10 + 10 / (2 * DENSITY_WIDTH))
+        and x[-1] < 20
+    )
     assert (
         decode_grid(zoomed.figure["data"][0]["z"]).sum(axis=0).min() >= 12
     )  # every line crosses each column

@@ -184,8 +184,9 @@ def _extend(patch: Patch, traces: list[int], pts: TracePoints) -> None:
             patch["data"][index][name].extend(plain_list(values))
 
 
-DENSITY_BATCH = 256
-"""Lines read and rasterised at a time for a density picture (bounds the server's memory per card)."""
+DENSITY_BATCH = 1024
+"""Lines read and rasterised at a time for a density picture (bounds the server's memory per card: ~100 MB for
+lines of 2,000 rows; each batch is one open of each database)."""
 
 DENSITY_ROWS = 8 * DENSITY_WIDTH
 """Most rows of one line rasterised into a density picture: every row of a line up to this length, else its
@@ -373,15 +374,14 @@ class ScalarCard(CardType):
         settings = ctx.settings
         lines = self._lines(ctx, None)
         extent = x_range if x_range is not None else self._x_extent(ctx, lines)
-        los, his, entries = [], [], []
+        los, his = [], []
         drawn = 0
         for a in range(0, len(lines), DENSITY_BATCH):
             batch = lines[a : a + DENSITY_BATCH]
             pairs = []
-            for line, pts in zip(batch, self._points(ctx, batch, weight, DENSITY_ROWS, x_range)):
+            for pts in self._points(ctx, batch, weight, DENSITY_ROWS, x_range):
                 if pts is None:
                     continue
-                entries.append(series_entry(line.info.fingerprint, pts, line.ref.key, []))
                 pairs.append((pts.x_smooth, pts.y_smooth) if weight > 0 else (pts.x, pts.y))
                 drawn += bool(len(pairs[-1][0]))
             if extent is not None:
@@ -404,7 +404,8 @@ class ScalarCard(CardType):
         slots = len(data)
         data += [empty_slot() for _ in range(OVERLAY_SLOTS)]
         layout = density_layout(self._figure_layout(ctx, []), drawn)
-        state = card_state(self.name, settings.signature, x_range, entries, len(data))
+        # no per-series entries (they would grow with the runs): a live tick redraws the whole picture
+        state = card_state(self.name, settings.signature, x_range, [], len(data))
         return {"data": data, "layout": layout}, {**state, "grouped": False, "density": density_stamp(slots)}
 
     def _x_extent(self, ctx: CardContext, lines: list[_Line]) -> tuple | None:
@@ -511,6 +512,12 @@ class ScalarCard(CardType):
         try:
             if not live or not isinstance(state, Mapping) or state.get("sig") != ctx.settings.signature:
                 raise Redraw("not a live tick for these settings")
+            if state.get("density"):
+                # redrawn at most every DENSITY_REFRESH_SECS (the picture costs every row); called only when
+                # the card's data token changed
+                if ctx.settings.step is not None or not density_refresh_due(state.get("density")):
+                    return None
+                raise Redraw("a density picture is drawn anew")
             x_range = self._x_range_of(state, ctx.settings.xmode)
             lines = self._lines(ctx, None)
             entries = held_entries(state, [line.ref.key for line in lines])
@@ -521,10 +528,6 @@ class ScalarCard(CardType):
                 return None
             if state.get("grouped"):
                 raise Redraw("a band moves with each of its members")
-            if state.get("density"):
-                if not density_refresh_due(state.get("density")):
-                    return None  # redrawn at most every DENSITY_REFRESH_SECS: the picture costs every row
-                raise Redraw("a density picture is drawn anew")
             tails = self._read_tails(ctx, [(i, lines[i], entries[i]) for i in grown])
             return self._append(ctx, state, entries, tails, self._line_budget(len(lines), x_range))
         except Redraw:

@@ -52,10 +52,10 @@ __all__ = [
 DENSITY_LINES = 500
 """A line card of more lines than this draws them as a density picture (see ``bench/README.md`` for the choice)."""
 
-DENSITY_WIDTH = 640
-"""Pixel columns of a density picture (a card's plot area is ~330-740 CSS pixels wide)."""
+DENSITY_WIDTH = 512
+"""Pixel columns of a density picture (a card's plot area is ~330-740 CSS pixels wide, ~460 in a 1400-pixel window)."""
 
-DENSITY_HEIGHT = 220
+DENSITY_HEIGHT = 200
 """Pixel rows of a density picture (a card's plot area is 222 CSS pixels high)."""
 
 MAX_CROSSINGS = 4_000_000
@@ -94,8 +94,20 @@ def to_pixels(x: ArrayLike, x_range: tuple[Any, Any], width: int) -> NDArray[np.
 
 
 def _min_max_at(lo: NDArray, hi: NDArray, keys: NDArray, values: NDArray) -> None:
-    np.minimum.at(lo, keys, values)
-    np.maximum.at(hi, keys, values)
+    """``lo[k] = min(lo[k], v)`` and ``hi[k] = max(hi[k], v)`` for every pair, by runs of equal keys.
+
+    Keys come in order when lines go forward in x (the usual case: one reduction per run of keys, ~10x
+    ``np.minimum.at``); otherwise they are sorted first.
+    """
+    if not keys.size:
+        return
+    if np.any(keys[1:] < keys[:-1]):
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+    starts = np.concatenate([[0], np.flatnonzero(keys[1:] != keys[:-1]) + 1])
+    at = keys[starts]
+    lo[at] = np.minimum(lo[at], np.minimum.reduceat(values, starts))
+    hi[at] = np.maximum(hi[at], np.maximum.reduceat(values, starts))
 
 
 def column_spans(
@@ -283,11 +295,16 @@ def grid_array(counts: NDArray) -> dict[str, str]:
     }
 
 
+DARKEST_AT = 64
+"""Lines in a cell that get the darkest colour at least (a picture of few lines stays light)."""
+
+
 def density_colorscale(zmax: int) -> list[list]:
     """A Plotly colour scale for counts ``0..zmax``: 0 transparent, then light to dark blue on a log scale.
 
-    One line is a light stroke and the densest cell dark whatever ``zmax``; the stops sit at counts
-    ``zmax ** (j / 6)``, so each step of colour is a constant factor of lines.
+    One line is a light stroke whatever ``zmax``; the colour stops sit at counts ``top ** (j / 6)`` with ``top``
+    the larger of ``zmax`` and :data:`DARKEST_AT`, so each step of colour is a constant factor of lines and a
+    picture whose densest cell holds a few lines is not drawn dark.
 
     Examples
     --------
@@ -295,17 +312,21 @@ def density_colorscale(zmax: int) -> list[list]:
     [[0.0, 'rgba(255,255,255,0)'], [1.0, '#b9d3ea']]
     >>> [round(p, 3) for p, _ in density_colorscale(64)][:3]
     [0.0, 0.016, 0.031]
+    >>> density_colorscale(4)[-1]
+    [1.0, '#5e9bd0']
     """
     clear = [0.0, "rgba(255,255,255,0)"]
-    if zmax <= 1:
-        return [clear, [1.0, _COLORS[0]]]
+    zmax = max(int(zmax), 1)
     steps = len(_COLORS) - 1
+    top = max(zmax, DARKEST_AT)
     stops = [clear]
     for j, color in enumerate(_COLORS):
-        position = zmax ** (j / steps) / zmax
-        if position > stops[-1][0]:
-            stops.append([position, color])
-    stops[-1][0] = 1.0
+        count = top ** (j / steps)
+        if count > zmax + 1e-9:
+            break
+        stops.append([count / zmax, color])
+    if stops[-1][0] < 1.0:
+        stops.append([1.0, stops[-1][1]])
     return stops
 
 

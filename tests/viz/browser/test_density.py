@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ploteries.viz.services.density import DENSITY_LINES
+from ploteries.viz.services.density import DENSITY_HEIGHT, DENSITY_LINES
 from tests.viz.helpers import sweep_run_name, write_sweep
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def test_a_sweep_card_is_a_density_picture_with_hovered_and_pinned_runs_drawn_ov
     page = open_page(start_viewer(tmp_path, reload_interval=5).url)
     page.click_tab("loss")
     drawn = page.wait_for(lambda: (t := traces(page)) and t[0]["type"] == "heatmap" and t, timeout=60)
-    assert drawn[0]["meta"] == {"density": RUNS} and drawn[0]["z"] == 220  # rows of the picture
+    assert drawn[0]["meta"] == {"density": RUNS} and drawn[0]["z"] == DENSITY_HEIGHT  # rows of the picture
     assert all(t["n"] == 0 for t in drawn[1:])  # empty slots: no run drawn as a line yet
     page.wait_for(lambda: page.page.locator(".card .heatmaplayer image").count() >= 1)
     page.wait_for(lambda: page.interactive("loss"))
