@@ -103,25 +103,18 @@ def overlay_trace(trace: dict, *, hovered: bool) -> dict:
 
 
 def density_layout(layout: dict, lines: int) -> dict:
-    """A card's layout with a note saying how many lines the picture draws and how to see one of them.
+    """A card's layout whose x axis title says how many lines the picture draws and how to see one of them.
 
     Examples
     --------
-    >>> density_layout({}, 300)["annotations"][0]["text"]
-    '300 lines · hover or pin a run in the list to draw it'
+    >>> density_layout({"xaxis": {"title": {"text": "step"}}}, 300)["xaxis"]["title"]["text"]
+    'step · density of 300 lines (hover or pin a run to draw it)'
     """
-    note = {
-        "text": f"{lines:,} lines · hover or pin a run in the list to draw it",
-        "showarrow": False,
-        "xref": "paper",
-        "yref": "paper",
-        "x": 1.0,
-        "y": -0.13,
-        "xanchor": "right",
-        "yanchor": "top",
-        "font": {"size": 10, "color": "#6a737d"},
-    }
-    return {**layout, "annotations": [*(layout.get("annotations") or []), note]}
+    xaxis = layout.get("xaxis") or {}
+    title = (xaxis.get("title") or {}).get("text") or ""
+    note = f"density of {lines:,} lines (hover or pin a run to draw it)"
+    text = f"{title} · {note}" if title else note
+    return {**layout, "xaxis": {**xaxis, "title": {**(xaxis.get("title") or {}), "text": text}}}
 
 
 def extent_of(xmode: str, edges: Sequence[tuple[Any, Any]]) -> tuple | None:

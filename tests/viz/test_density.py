@@ -236,7 +236,10 @@ def test_a_card_of_many_lines_is_one_heatmap_of_them_and_empty_slots(dense):
     lines = [(np.arange(50), v["loss"]) for v in series.values()]
     lo, hi = line_spans(lines, (0, 49))
     np.testing.assert_array_equal(decode_grid(picture["z"]), count_grid(lo, hi, span_range(lo, hi)))
-    assert "12 lines · hover" in figure["layout"]["annotations"][-1]["text"]
+    assert (
+        figure["layout"]["xaxis"]["title"]["text"]
+        == "step · density of 12 lines (hover or pin a run to draw it)"
+    )
     smoothed, _ = ScalarCard().figure_and_state(
         card_context(lib, "loss")
     )  # smoothing 0.6: the smoothed lines
