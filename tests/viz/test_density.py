@@ -301,3 +301,36 @@ def test_a_zoom_redraws_the_picture_over_the_range_in_view(dense):
     assert (
         decode_grid(zoomed.figure["data"][0]["z"]).sum(axis=0).min() >= 12
     )  # every line crosses each column
+
+
+@pytest.mark.parametrize("xmode", ["relative", "wall"])
+@pytest.mark.parametrize("log_y", [False, True])
+def test_the_picture_follows_the_x_axis_mode_and_a_log_y_axis(dense, xmode, log_y):
+    from ploteries.viz.cards.scalar import ScalarCard
+    from ploteries.viz.services.payload import decode_array
+    from ploteries.viz.settings import ViewSettings
+    from tests.viz.helpers import card_context
+
+    lib, series = dense
+    settings = ViewSettings(smoothing=0.0, xmode=xmode, log_y=log_y)
+    figure, state = ScalarCard().figure_and_state(card_context(lib, "loss", settings))
+    picture = figure["data"][0]
+    counts = decode_grid(picture["z"])
+    # every line crosses every column (on a log axis run r00's first row, 0, is a gap: 11 lines there)
+    assert picture["type"] == "heatmap" and counts.sum(axis=0).min() >= (11 if log_y else 12)
+    y = decode_array(picture["y"])
+    if log_y:  # rows evenly spaced in log10, from the lowest positive value (run 0 starts at 0: left out)
+        assert y[0] > 0 and np.allclose(np.diff(np.log10(y)), np.log10(y[1] / y[0]), rtol=1e-4)
+    if xmode == "wall":
+        assert picture["x"][0].startswith("20") and len(picture["x"]) == DENSITY_WIDTH
+    else:  # hours since each run's first row: the 50 rows are 1 s apart in write_scalars
+        x = decode_array(picture["x"])
+        assert 0 < x[0] < x[-1] < 49 / 3600 + 1e-9
+    zoom = state["range"] is None and ScalarCard().relayout(
+        card_context(lib, "loss", settings),
+        state,
+        {"xaxis.range[0]": picture["x"][10], "xaxis.range[1]": picture["x"][-10]}
+        if xmode == "wall"
+        else {"xaxis.range[0]": float(x[10]), "xaxis.range[1]": float(x[-10])},
+    )
+    assert zoom.figure["data"][0]["type"] == "heatmap" and zoom.state["density"]["slots"] == 1
