@@ -1,7 +1,7 @@
 """Format versions 2 and 3: a catalog whose every update costs what changed, never what the file holds.
 
 ```
-/                     attrs: ploteries_format = 2, uid
+/                     attrs: ploteries_format = 3 (or 2), uid
 /head                 2 x 64 bytes: two slots (generation, log_len, state_len, changes_epoch, changes_len, crc32)
 /log                  uint8, append-only: one CRC frame of JSON operations per transaction that changed structure
 /state_a, /state_b    one row per key (a block or a writer): gen, rows, flat, step_min, step_max, last_step, flags
