@@ -87,6 +87,22 @@ MEMO_ENTRIES = 64
 RENDER_THREADS = 4
 """Most threads drawing the cards of one page (fewer on a machine with fewer cores)."""
 
+THREADED_ROWS = 100_000
+"""Rows per series (on average over a page) from which the page's cards are drawn on several threads.
+
+Long series spend their time in numpy, which lets go of the GIL: two cores draw 10 cards of 1M rows in about half
+the time. Short series spend it in h5py (which holds one lock for all its calls) and in Python: for 300 runs x 4
+tags x 2,000 rows, threads made the page 15-40% slower than one thread (bench/README.md, "viewer at sweep scale").
+"""
+
+
+def render_workers(models: Sequence[CardModel], cores: int) -> int:
+    """How many threads draw ``models``: one unless their series are long (see :data:`THREADED_ROWS`)."""
+    counts = [ref.info.count for m in models for refs in m.bound.values() for ref in refs]
+    if not counts or sum(counts) < THREADED_ROWS * len(counts):
+        return 1
+    return max(1, min(len(models), cores, RENDER_THREADS))
+
 
 class FirstPage(NamedTuple):
     """The first page a browser gets, drawn into the layout (see :meth:`Viewer.first_page`)."""
@@ -365,9 +381,9 @@ class Viewer:
     def render_cards(
         self, models: Sequence[CardModel], snapshot: Snapshot, settings: ViewSettings, colors: dict
     ) -> list[html.Div]:
-        """Several cards drawn side by side on the machine's cores (numpy and h5py let go of the GIL while they
-        read, smooth and downsample: two cores draw a page of long series in about half the time)."""
-        workers = min(len(models), os.cpu_count() or 1, RENDER_THREADS)
+        """The cards of a page, drawn side by side on the machine's cores when their series are long (see
+        :func:`render_workers`)."""
+        workers = render_workers(models, os.cpu_count() or 1)
         if workers <= 1:
             return [self.render_card(m, snapshot, settings, colors) for m in models]
         with ThreadPoolExecutor(workers, thread_name_prefix="ploteries-card") as pool:
