@@ -406,6 +406,16 @@ class Viewer:
         return card_frame(model, content.body, state, downloads=downloads)
 
 
+def _triggered() -> set[str]:
+    """The (string) ids of every input that fired the running callback.
+
+    Dash sends one call for inputs that changed together, or that changed while the callback waited on another
+    callback whose outputs it reads (the run list waits on its own rows' ticks, the settings on a tick's slider):
+    ``ctx.triggered_id`` names only the first of them, and a user's change named second would be lost.
+    """
+    return {i for i in ctx.triggered_prop_ids.values() if isinstance(i, str)}
+
+
 def _status(settings: ViewSettings, paused: bool) -> tuple[str, str]:
     if settings.step is not None:
         return f"rewound to step {settings.step}", "status status-rewound"
@@ -605,8 +615,9 @@ def create_app(
     def run_list(_version, pattern, sort, descending, checked, *rest):
         settings_data, rows, selection, page = rest[len(RUN_BUTTONS) :]
         snapshot = library.snapshot
+        events = _triggered()
         new_selection, page = apply_event(
-            ctx.triggered_id,
+            events,
             snapshot,
             pattern=pattern,
             selection=selection,
@@ -614,7 +625,7 @@ def create_app(
             rows=rows,
             page=page,
         )
-        if ctx.triggered_id == "runs" and new_selection == selection:
+        if events == {"runs"} and new_selection == selection:
             raise PreventUpdate  # the page's ticks were set from the selection (assets/runlist.js)
         view = viewer.run_list(
             snapshot, pattern, sort, descending, new_selection, page, ViewSettings.from_store(settings_data)
@@ -656,9 +667,12 @@ def create_app(
     )
     def paging(_prev, _next, _tab, page):
         page = min(max(int(page or 0), 0), 2**31)  # a page number the browser sent back: keep it a small int
-        if ctx.triggered_id == "page-next":
+        events = _triggered()
+        if "tabs" in events:
+            return 0
+        if "page-next" in events:
             return page + 1
-        if ctx.triggered_id == "page-prev":
+        if "page-prev" in events:
             return max(page - 1, 0)
         return 0
 
@@ -685,9 +699,10 @@ def create_app(
         old = ViewSettings.from_store(current)
         step = old.step
         slider_out = no_update
-        if ctx.triggered_id == "live":
+        events = _triggered()
+        if "live" in events:
             step, slider_out = None, slider_max
-        elif ctx.triggered_id == "step-slider" and slider is not None:
+        elif "step-slider" in events and slider is not None:
             step = None if slider_max is None or slider >= slider_max else int(slider)
         flags = set(yflags or [])
         new = ViewSettings.from_store(
@@ -697,9 +712,7 @@ def create_app(
                 "log_y": "log_y" in flags,
                 "ignore_outliers": "ignore_outliers" in flags,
                 "step": step,
-                **group_settings(
-                    old, pattern, hparam, center, spread, click, ctx.triggered_id == "group-click"
-                ),
+                **group_settings(old, pattern, hparam, center, spread, click, "group-click" in events),
             }
         )
         return (new.to_store() if new != old else no_update), slider_out, new.step is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import functools
 import os
 import shutil
 import threading
@@ -78,9 +80,37 @@ class ViewerPage:
     def __init__(self, page, url: str):
         self.page = page
         self.errors: list[str] = []
+        self.callbacks: collections.deque[str] = collections.deque(
+            maxlen=30
+        )  # the page's last Dash callbacks
+        self._t0 = time.monotonic()
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+        for event in ("request", "requestfinished", "requestfailed"):
+            page.on(event, functools.partial(self._record_callback, event))
         page.goto(url)
         page.wait_for_selector(".card, .empty", timeout=15_000)
+
+    def _record_callback(self, event: str, request) -> None:
+        if not request.url.endswith("/_dash-update-component"):
+            return
+        try:
+            output = str((request.post_data_json or {}).get("output", "?"))[:90]
+        except Exception:  # noqa: BLE001 - a body that is not JSON: still worth a line
+            output = "?"
+        mark = {"request": "->", "requestfinished": "<-", "requestfailed": "x "}[event]
+        self.callbacks.append(f"{time.monotonic() - self._t0:7.2f}s {mark} {output}")
+
+    def describe(self) -> str:
+        """What the page shows and did last (for a failure message): status, step slider, ticks, callbacks."""
+        try:
+            shown = self.page.evaluate(
+                """() => ({status: (document.querySelector('#status') || {}).textContent,
+                           slider: (document.querySelector('#step-slider input[type=number]') || {}).value,
+                           ticks: window.ploteriesTicks})"""
+            )
+        except Exception as exc:  # noqa: BLE001 - the page may be gone
+            shown = f"page not readable: {exc}"
+        return f"page: {shown}\nlast callbacks:\n" + "\n".join(self.callbacks)
 
     def card_titles(self) -> list[str]:
         return self.page.eval_on_selector_all(".card .card-title", "els => els.map(e => e.textContent)")
@@ -146,7 +176,7 @@ class ViewerPage:
             if value:
                 return value
             time.sleep(interval)
-        raise AssertionError(f"timed out after {timeout}s; last value: {value!r}")
+        raise AssertionError(f"timed out after {timeout}s; last value: {value!r}\n{self.describe()}")
 
     def click_tab(self, label: str) -> None:
         self.page.locator(".tab", has_text=label).first.click()
