@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import collections
-import functools
 import os
 import shutil
 import threading
@@ -74,31 +72,34 @@ def start_viewer():
         v.stop()
 
 
+RECORD_CALLBACKS_JS = """(() => {
+  // the page's last Dash callbacks, asked and answered (for a failure message: what the page was waiting on)
+  const calls = window.__callbacks = [];
+  const note = line => { calls.push(line); if (calls.length > 40) calls.shift(); };
+  const fetch0 = window.fetch;
+  window.fetch = function (input, init) {
+    const url = typeof input === 'string' ? input : (input && input.url) || '';
+    if (!url.includes('_dash-update-component')) return fetch0.apply(this, arguments);
+    let output = '?';
+    try { output = JSON.parse(init.body).output.slice(0, 90); } catch (e) {}
+    note(`${performance.now().toFixed(0)} -> ${output}`);
+    return fetch0.apply(this, arguments).then(
+      r => { note(`${performance.now().toFixed(0)} <- ${r.status} ${output}`); return r; },
+      e => { note(`${performance.now().toFixed(0)} x ${output}: ${e}`); throw e; });
+  };
+})();"""
+
+
 class ViewerPage:
     """A Playwright page on the viewer, with helpers that read what the page shows."""
 
     def __init__(self, page, url: str):
         self.page = page
         self.errors: list[str] = []
-        self.callbacks: collections.deque[str] = collections.deque(
-            maxlen=30
-        )  # the page's last Dash callbacks
-        self._t0 = time.monotonic()
         page.on("pageerror", lambda e: self.errors.append(str(e)))
-        for event in ("request", "requestfinished", "requestfailed"):
-            page.on(event, functools.partial(self._record_callback, event))
+        page.add_init_script(RECORD_CALLBACKS_JS)
         page.goto(url)
         page.wait_for_selector(".card, .empty", timeout=15_000)
-
-    def _record_callback(self, event: str, request) -> None:
-        if not request.url.endswith("/_dash-update-component"):
-            return
-        try:
-            output = str((request.post_data_json or {}).get("output", "?"))[:90]
-        except Exception:  # noqa: BLE001 - a body that is not JSON: still worth a line
-            output = "?"
-        mark = {"request": "->", "requestfinished": "<-", "requestfailed": "x "}[event]
-        self.callbacks.append(f"{time.monotonic() - self._t0:7.2f}s {mark} {output}")
 
     def describe(self) -> str:
         """What the page shows and did last (for a failure message): status, step slider, ticks, callbacks."""
@@ -106,11 +107,12 @@ class ViewerPage:
             shown = self.page.evaluate(
                 """() => ({status: (document.querySelector('#status') || {}).textContent,
                            slider: (document.querySelector('#step-slider input[type=number]') || {}).value,
-                           ticks: window.ploteriesTicks})"""
+                           ticks: window.ploteriesTicks, callbacks: window.__callbacks || []})"""
             )
         except Exception as exc:  # noqa: BLE001 - the page may be gone
-            shown = f"page not readable: {exc}"
-        return f"page: {shown}\nlast callbacks:\n" + "\n".join(self.callbacks)
+            return f"page not readable: {exc}"
+        calls = shown.pop("callbacks")
+        return f"page: {shown}\nlast callbacks (ms since load, ->: asked, <-: answered):\n" + "\n".join(calls)
 
     def card_titles(self) -> list[str]:
         return self.page.eval_on_selector_all(".card .card-title", "els => els.map(e => e.textContent)")
