@@ -107,7 +107,8 @@ class ViewerPage:
             shown = self.page.evaluate(
                 """() => ({status: (document.querySelector('#status') || {}).textContent,
                            slider: (document.querySelector('#step-slider input[type=number]') || {}).value,
-                           ticks: window.ploteriesTicks, callbacks: window.__callbacks || []})"""
+                           ticks: {...window.ploteriesTicks, replies: (window.ploteriesTicks || {replies: []}).replies.slice(-5)},
+                           callbacks: window.__callbacks || []})"""
             )
         except Exception as exc:  # noqa: BLE001 - the page may be gone
             return f"page not readable: {exc}"
