@@ -102,7 +102,7 @@ def minmax_downsample_rows(y: NDArray[np.float64], n_out: int) -> list[NDArray[n
     --------
     >>> y = np.array([[0, 1, 0, 9, 0, 1, 0, 0, -5, 0, 1, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7]])
     >>> [r.tolist() for r in minmax_downsample_rows(y, 6)]
-    [[0, 2, 3, 8, 10, 11], [0, 1, 4, 11]]
+    [[0, 2, 3, 8, 10, 11], [0, 1, 6, 11]]
     """
     y_arr = np.asarray(y, dtype=np.float64)
     if y_arr.ndim != 2:
