@@ -9,16 +9,20 @@ Measured against a previous revision of ploteries (``--previous``, loaded beside
   (``tensorboard --logdir``, the same scalars as event files, one folder per run) is polled as its scalar
   dashboard asks: ``scalars_multirun`` for every tag with every run, until every run of every tag has its last
   step; the bytes are those responses gzipped.
+- **one card** (issue 14's density picture): the server time and gzipped bytes of the scalar card of one tag of
+  RUNS runs x 2,000 steps (``ScalarCard.figure_and_state`` in this process, cold: no cached overview, fastest of
+  ``--repeats``), for 300, 1,000 and 5,000 runs; 300 runs also as a density picture (``options.density``).
 - **unchanged tick**: the viewer's live-tick callback (``POST /_dash-update-component``, through the Flask test
   client, so the time is the server's: request parsing, the callback, the reply) over a database of 500 runs x 20
   tags x 2,000 steps where nothing changed, with the card states the first page gave. Median of ``--ticks``.
 
-Run: python bench/bench_sweep.py [--previous ea6a26c] [--data DIR] [--no-tensorboard]
+Run: python bench/bench_sweep.py [--previous ea6a26c] [--data DIR] [--no-tensorboard] [--only page|card|tick]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import os
@@ -239,6 +243,33 @@ def tick_seconds(package, root: Path, ticks: int) -> dict:
     }
 
 
+def card_cost(package, root: Path, repeats: int, density: bool | None = None) -> dict:
+    """Server time (fastest of ``repeats``, cold) and gzipped bytes of the card of ``train/tag00`` over ``root``."""
+    import importlib
+
+    app_module = importlib.import_module(f"{package.__name__}.viz.app")
+    library = importlib.import_module(f"{package.__name__}.viz.library")
+    scalar = importlib.import_module(f"{package.__name__}.viz.cards.scalar")
+    traces = importlib.import_module(f"{package.__name__}.viz.scalar_traces")
+    settings = importlib.import_module(f"{package.__name__}.viz.settings")
+    lib = library.Library([root])
+    viewer = app_module.Viewer(lib)
+    snapshot = lib.refresh()
+    (model,) = [m for m in viewer.models(snapshot, None, None, None, None) if m.title == "train/tag00"]
+    ctx = viewer.context(model, snapshot, settings.ViewSettings(), viewer.colors(snapshot))
+    if density is not None:
+        ctx = dataclasses.replace(ctx, definition={**ctx.definition, "options": {"density": density}})
+    card = scalar.ScalarCard()
+    times = []
+    for _ in range(repeats):
+        card.overviews = traces.OverviewCache()  # cold: read, smooth and reduce every line
+        t = time.perf_counter()
+        figure, state = card.figure_and_state(ctx)
+        times.append(time.perf_counter() - t)
+    text = json.dumps({"figure": figure, "state": state}, separators=(",", ":")).encode()
+    return {"seconds": min(times), "bytes": len(gzip.compress(text, 6)), "raw": len(text)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--previous", default="ea6a26c", help="the revision to compare with (git rev)")
@@ -247,7 +278,8 @@ def main() -> None:
     )
     ap.add_argument("--no-tensorboard", action="store_true")
     ap.add_argument("--ticks", type=int, default=7)
-    ap.add_argument("--only", choices=("page", "tick"), default=None, help="measure one thing only")
+    ap.add_argument("--only", choices=("page", "card", "tick"), default=None, help="measure one thing only")
+    ap.add_argument("--repeats", type=int, default=3, help="drawings of one card (fastest kept)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds to wait for TensorBoard")
     args = ap.parse_args()
     data = args.data or Path(tempfile.mkdtemp(prefix="ploteries-sweep-"))
@@ -255,7 +287,7 @@ def main() -> None:
     import ploteries
 
     print(f"current tree vs {args.previous} (same run); data in {data}")
-    for runs, tags in ((10, 4), (300, 4)) if args.only != "tick" else ():
+    for runs, tags in ((10, 4), (300, 4)) if args.only in (None, "page") else ():
         root = data / f"sweep-{runs}x{tags}"
         write_sweep(root, runs, tags, STEPS)
         prev = first_page(args.previous, root)
@@ -278,7 +310,24 @@ def main() -> None:
                     f"gzip ({tb['raw'] / 1e6:.1f} MB raw, {tb['points']} sampled points a line); ratio "
                     f"{tb['bytes'] / ours['bytes']:.1f}x the bytes, {tb['seconds'] / ours['seconds']:.1f}x the time"
                 )
-    if args.only == "page":
+    for runs in (300, 1000, 5000) if args.only in (None, "card") else ():
+        root = data / f"sweep-{runs}x1"
+        write_sweep(root, runs, 1, STEPS)
+        prev = card_cost(previous, root, args.repeats)
+        ours = card_cost(ploteries, root, args.repeats)
+        print(
+            f"one card, {runs:,} runs x {STEPS:,} steps: {ours['bytes'] / 1e3:.0f} kB gzip ({ours['raw'] / 1e3:.0f} kB "
+            f"raw) in {ours['seconds'] * 1e3:.0f} ms; before: {prev['bytes'] / 1e3:.0f} kB ({prev['raw'] / 1e3:.0f} kB "
+            f"raw) in {prev['seconds'] * 1e3:.0f} ms; ratio {prev['bytes'] / ours['bytes']:.1f}x fewer bytes, "
+            f"{prev['seconds'] / ours['seconds']:.2f}x the speed"
+        )
+        if runs == 300:
+            forced = card_cost(ploteries, root, args.repeats, density=True)
+            print(
+                f"  as a density picture (options.density): {forced['bytes'] / 1e3:.0f} kB gzip in "
+                f"{forced['seconds'] * 1e3:.0f} ms; vectors/density {ours['bytes'] / forced['bytes']:.1f}x the bytes"
+            )
+    if args.only in ("page", "card"):
         return
     root = data / "sweep-500x20"
     write_sweep(root, 500, 20, STEPS)

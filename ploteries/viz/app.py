@@ -30,6 +30,7 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
 from .cards import CardContext, CardType, CardUpdate, load_card_types
+from .density_figure import overlay_runs
 from .downloads import SUBMIT, register_download_route
 from .ids import VIEW_STATES
 from .layout import card_frame, database_list, error_body, page_layout
@@ -768,6 +769,39 @@ def create_app(
         State("runs", "value"),
         prevent_initial_call=True,
     )
+
+    app.clientside_callback(  # which density cards need their overlaid runs drawn (assets/runlist.js)
+        ClientsideFunction("ploteries_runlist", "overlayRequest"),
+        Output("overlay-request", "data"),
+        Input("run-hover", "data"),
+        Input("run-pins", "data"),
+        Input({"type": "card-state", "card": ALL}, "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output({"type": "card-graph", "card": ALL}, "figure", allow_duplicate=True),
+        Input("overlay-request", "data"),
+        State({"type": "card-state", "card": ALL}, "data"),
+        *VIEW_STATES,
+        prevent_initial_call=True,
+    )
+    def overlay(request, states, *view):
+        """The hovered and pinned runs drawn as lines over the density pictures that need them."""
+        graph_ids = [o["id"]["card"] for o in ctx.outputs_list]
+        state_ids = [s["id"]["card"] for s in ctx.states_list[0]]
+        hovered, pinned, cards = overlay_runs(request)
+        figures = [no_update] * len(graph_ids)
+        for cid, state in zip(state_ids, states):
+            state = unstamped(state)
+            if cid not in graph_ids or not state.get("density") or (cards is not None and cid not in cards):
+                continue
+            context = viewer.card_context(cid, *view)
+            update = None if context is None else getattr(context.card_type, "overlay", None)
+            patch = None if update is None else update(context, state, hovered, pinned)
+            if patch is not None:
+                figures[graph_ids.index(cid)] = patch
+        return figures
 
     app.clientside_callback(  # a click on a group's line: the group to expand or fold (assets/runlist.js)
         ClientsideFunction("ploteries_runlist", "groupClick"),

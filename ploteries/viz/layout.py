@@ -143,6 +143,10 @@ def page_layout(roots: Sequence[str], reload_interval: float, first=None) -> htm
                 dcc.Store(id="run-selection", data={"only": False, "runs": []}),
                 dcc.Store(id="run-rows", data=run_rows),
                 dcc.Store(id="run-page", data=run_page),
+                # the run hovered in the list and the runs pinned there, drawn over density pictures
+                dcc.Store(id="run-hover", data=None),
+                dcc.Store(id="run-pins", data=[]),
+                dcc.Store(id="overlay-request", data=None),
             ),
             _section(
                 "Group runs",

@@ -78,7 +78,11 @@ def _value_text(value: Any) -> str:
 
 def _row_label(label: str, color: str, key: RunKey, value: Any, group: str | None, sorted_by_value: bool):
     parts = [
-        html.Span(className="swatch", style={"background": color}),
+        html.Span(
+            className="swatch",
+            style={"background": color},
+            title="click to pin this run: drawn as a line over density pictures",
+        ),
         html.Span(label, className="run-name"),
     ]
     if group is not None:

@@ -53,16 +53,91 @@
     return target && target.closest ? target.closest(".runs [data-run]") : null;
   }
 
+  /* Density pictures (ploteries/viz/density_figure.py): the hovered run and the pinned runs are drawn over
+     them as lines by the server; the page tells it through the stores run-hover and run-pins. A click on a
+     run's colour swatch pins it (or unpins it) instead of ticking the row. */
+  var MAX_PINS = 8; // ploteries.viz.density_figure.MAX_PINS
+  var overlay = { hover: null, pins: [], sent: 0, leaving: null };
+  stats.overlay = overlay;
+
+  function setStore(id, value) {
+    var dc = window.dash_clientside;
+    if (dc && dc.set_props) dc.set_props(id, { data: value });
+    overlay.sent += 1;
+  }
+
+  function setHover(run) {
+    if (overlay.leaving !== null) clearTimeout(overlay.leaving);
+    overlay.leaving = null;
+    if (run === overlay.hover) return;
+    overlay.hover = run;
+    setStore("run-hover", run);
+  }
+
+  function markPins() {
+    var pinned = new Set(overlay.pins);
+    document.querySelectorAll(".runs [data-run]").forEach(function (row) {
+      row.classList.toggle("pinned", pinned.has(row.getAttribute("data-run")));
+    });
+  }
+
+  function togglePin(run) {
+    var at = overlay.pins.indexOf(run);
+    if (at >= 0) overlay.pins.splice(at, 1);
+    else overlay.pins.push(run);
+    overlay.pins = overlay.pins.slice(-MAX_PINS);
+    markPins();
+    setStore("run-pins", overlay.pins.slice());
+  }
+
   document.addEventListener("mouseover", function (e) {
     var row = rowOf(e.target);
     if (!row) return;
     var run = row.getAttribute("data-run");
     if (run !== stats.run) highlight(run, row.getAttribute("data-group"));
+    setHover(run);
+    markPins();
   });
   document.addEventListener("mouseout", function (e) {
     var row = rowOf(e.target);
-    if (row && !row.contains(e.relatedTarget)) clear();
+    if (row && !row.contains(e.relatedTarget)) {
+      clear();
+      // leaving for the next row sends one request, not two
+      if (overlay.leaving !== null) clearTimeout(overlay.leaving);
+      overlay.leaving = setTimeout(function () { overlay.leaving = null; setHover(null); }, 120);
+    }
   });
+  document.addEventListener("click", function (e) {
+    var swatch = e.target && e.target.closest ? e.target.closest(".runs [data-run] .swatch") : null;
+    if (!swatch) return;
+    e.preventDefault(); // the swatch is inside the row's label: do not tick or untick the row
+    e.stopPropagation();
+    togglePin(rowOf(swatch).getAttribute("data-run"));
+  }, true);
+
+  /* The overlay request: which density cards to draw the hovered and pinned runs over (null: all of them).
+     A card drawn anew (zoom, settings, live tick) has empty slots: it is asked for again if runs are shown. */
+  function overlayRequest(hover, pins, states) {
+    var NO = window.dash_clientside.no_update;
+    var context = window.dash_clientside.callback_context;
+    var entries = (context.inputs_list && context.inputs_list[2]) || [];
+    var dense = entries.filter(function (e) { return e.value && e.value.density; });
+    if (!dense.length) return NO;
+    var runsShown = Boolean(hover) || (Array.isArray(pins) && pins.length > 0);
+    var cards = null;
+    var byUser = (context.triggered || []).some(function (t) {
+      return t.prop_id === "run-hover.data" || t.prop_id === "run-pins.data";
+    });
+    if (!byUser) {
+      if (!runsShown) return NO;
+      var changed = new Set((context.triggered || []).map(function (t) { return t.prop_id; }));
+      cards = dense.filter(function (e) {
+        return changed.has(JSON.stringify(e.id, Object.keys(e.id).sort()) + ".data");
+      }).map(function (e) { return e.id.card; });
+      if (!cards.length) return NO;
+    }
+    return { hover: hover || null, pins: Array.isArray(pins) ? pins : [], cards: cards, t: Date.now() };
+  }
 
   /* A click on a card's graph: the group of the clicked line, if it is a group's centre line. */
   function groupClick() {
@@ -91,5 +166,7 @@
   }
 
   window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.ploteries_runlist = { groupClick: groupClick, ticks: ticks };
+  window.dash_clientside.ploteries_runlist = {
+    groupClick: groupClick, ticks: ticks, overlayRequest: overlayRequest,
+  };
 })();

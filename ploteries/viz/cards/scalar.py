@@ -22,6 +22,15 @@ from typing import Any, ClassVar
 import numpy as np
 from dash import Patch
 
+from ..density_figure import (
+    OVERLAY_SLOTS,
+    density_layout,
+    density_refresh_due,
+    density_stamp,
+    empty_slot,
+    extent_of,
+    overlay_trace,
+)
 from ..group_traces import group_spec, grouped_data
 from ..scalar_figure import (
     Redraw,
@@ -47,7 +56,17 @@ from ..scalar_traces import (
     scalar_columns,
 )
 from ..services.checksum import Action, SeriesState, plan_update
+from ..services.density import (
+    DENSITY_HEIGHT,
+    DENSITY_LINES,
+    DENSITY_WIDTH,
+    count_grid,
+    density_trace,
+    line_spans,
+    span_range,
+)
 from ..services.export import ExportRow, iter_rows
+from ..services.outliers import y_domain
 from ..services.payload import DEFAULT_BUDGET, ZOOM_FACTOR, encode_traces, line_budget, plain_list
 from ..services.smoothing import EmaState
 from ..services.xaxis import x_title, x_values
@@ -165,6 +184,14 @@ def _extend(patch: Patch, traces: list[int], pts: TracePoints) -> None:
         for name, values in cols.items():
             patch["data"][index][name].extend(plain_list(values))
 
+
+DENSITY_BATCH = 1024
+"""Lines read and rasterised at a time for a density picture (bounds the server's memory per card: ~100 MB for
+lines of 2,000 rows; each batch is one open of each database)."""
+
+DENSITY_ROWS = 8 * DENSITY_WIDTH
+"""Most rows of one line rasterised into a density picture: every row of a line up to this length, else its
+min/max per eighth of a pixel column (a 1M-row line costs what a 5k-row one does)."""
 
 EXPORT_ROWS = 65_536
 """Rows read at a time when a card's data is downloaded."""
@@ -314,7 +341,10 @@ class ScalarCard(CardType):
         """
         weight = self._smoothing(ctx)
         refs = self.series_refs(ctx)
-        budget = self._line_budget(sum(ctx.snapshot.info(r.key) is not None for r in refs), x_range)
+        count = sum(ctx.snapshot.info(r.key) is not None for r in refs)
+        if self._dense(ctx, count):
+            return self._density_figure_and_state(ctx, weight, x_range)
+        budget = self._line_budget(count, x_range)
         lines = self._lines(ctx, None if x_range is not None else self._view_key(ctx, weight, budget))
         points = self._points(ctx, lines, weight, budget, x_range)
         style = _style(ctx.definition)
@@ -336,6 +366,123 @@ class ScalarCard(CardType):
         figure = {"data": encode_traces(data), "layout": self._figure_layout(ctx, drawn)}
         state = card_state(self.name, ctx.settings.signature, x_range, entries, len(data))
         return figure, {**state, "grouped": grouped is not None}
+
+    # ------------------------------------------------------------------------------------------ density
+
+    def _dense(self, ctx: CardContext, lines: int) -> bool:
+        """Whether the card draws its lines as a density picture: more than :data:`DENSITY_LINES`, not grouped.
+
+        A definition's ``"options": {"density": true}`` asks for the picture whenever it has two lines or more,
+        ``false`` never.
+        """
+        if group_spec(ctx.definition, ctx.settings) is not None:
+            return False
+        wants = (ctx.definition.get("options") or {}).get("density")
+        if isinstance(wants, bool):
+            return wants and lines > 1
+        return lines > DENSITY_LINES
+
+    def _density_figure_and_state(
+        self, ctx: CardContext, weight: float, x_range: tuple | None
+    ) -> tuple[dict, dict]:
+        """The card as one density picture (its lines read and rasterised a batch at a time) and empty slots.
+
+        The slots (:data:`~ploteries.viz.density_figure.OVERLAY_SLOTS` empty traces after the picture) receive
+        the hovered and pinned runs as lines (:meth:`overlay`).
+        """
+        settings = ctx.settings
+        lines = self._lines(ctx, None)
+        extent = x_range if x_range is not None else self._x_extent(ctx, lines)
+        los, his = [], []
+        drawn = 0
+        for a in range(0, len(lines), DENSITY_BATCH):
+            batch = lines[a : a + DENSITY_BATCH]
+            pairs = []
+            for pts in self._points(ctx, batch, weight, DENSITY_ROWS, x_range):
+                if pts is None:
+                    continue
+                pairs.append((pts.x_smooth, pts.y_smooth) if weight > 0 else (pts.x, pts.y))
+                drawn += bool(len(pairs[-1][0]))
+            if extent is not None:
+                lo, hi = line_spans(pairs, extent, width=DENSITY_WIDTH, log_y=settings.log_y)
+                los.append(lo)
+                his.append(hi)
+        y_range = None
+        if los:
+            lo, hi = np.concatenate(los), np.concatenate(his)
+            outliers = (lambda v: y_domain(v, ignore_outliers=True)) if settings.ignore_outliers else None
+            y_range = span_range(lo, hi, domain=outliers)
+        data = []
+        if y_range is not None:
+            counts = count_grid(lo, hi, y_range, height=DENSITY_HEIGHT)
+            data.append(
+                density_trace(
+                    counts, extent, y_range, xmode=settings.xmode, log_y=settings.log_y, lines=drawn
+                )
+            )
+        slots = len(data)
+        data += [empty_slot() for _ in range(OVERLAY_SLOTS)]
+        layout = density_layout(self._figure_layout(ctx, []), drawn)
+        # no per-series entries (they would grow with the runs): a live tick redraws the whole picture
+        state = card_state(self.name, settings.signature, x_range, [], len(data))
+        return {"data": data, "layout": layout}, {**state, "grouped": False, "density": density_stamp(slots)}
+
+    def _x_extent(self, ctx: CardContext, lines: list[_Line]) -> tuple | None:
+        """The x range of the card's lines: their steps from the catalog; times from their first and last rows
+        (two short reads per line)."""
+        stop = ctx.settings.stop
+        if ctx.settings.xmode == "step":
+            lows = [ln.info.step_min for ln in lines if ln.info.step_min is not None]
+            highs = [ln.info.step_max for ln in lines if ln.info.step_max is not None]
+            if not lows or not highs:
+                return None
+            low, high = min(lows), max(highs) if stop is None else min(max(highs), stop)
+            return (low, high) if high > low else (low, low + 1)
+        refs = [line.ref for line in lines]
+        firsts = read_series(ctx.library, refs, stop=stop, to_rows=[1] * len(refs))
+        lasts = read_series(
+            ctx.library, refs, stop=stop, from_rows=[max(ln.info.count - 1, 0) for ln in lines]
+        )
+        to_columns = functools.partial(self.columns, ctx)
+        pairs = [
+            (to_columns(f), to_columns(t)) for f, t in zip(firsts, lasts) if f is not None and t is not None
+        ]
+        return extent_of(ctx.settings.xmode, pairs)
+
+    def overlay(
+        self, ctx: CardContext, state: Mapping, hovered: str | None, pinned: list[str]
+    ) -> Patch | None:
+        """The ``hovered`` and ``pinned`` runs (by label) drawn as lines over the density picture, in its slots.
+
+        None if the card shows no density picture. Lines of other runs in a slot are replaced, unused slots
+        emptied.
+        """
+        stamp = state.get("density") if isinstance(state, Mapping) else None
+        slots = stamp.get("slots") if isinstance(stamp, Mapping) else None
+        if isinstance(slots, bool) or not isinstance(slots, int) or slots not in (0, 1):
+            return None
+        x_range = self._x_range_of(state, ctx.settings.xmode)
+        weight = self._smoothing(ctx)
+        budget = self._line_budget(1, x_range)
+        view_key = None if x_range is not None else self._view_key(ctx, weight, budget)
+        wanted = list(dict.fromkeys(r for r in [hovered, *pinned] if isinstance(r, str)))
+        by_label: dict[str, list[_Line]] = {}
+        for line in self._lines(ctx, view_key):
+            by_label.setdefault(self.series_label(ctx, line.ref), []).append(line)
+        lines = [line for run in wanted for line in by_label.get(run, [])][:OVERLAY_SLOTS]
+        style = _style(ctx.definition)
+        traces = [
+            overlay_trace(
+                self._traces(ctx, line.ref, pts, style, weight > 0)[-1],
+                hovered=self.series_label(ctx, line.ref) == hovered,
+            )
+            for line, pts in zip(lines, self._points(ctx, lines, weight, budget, x_range))
+            if pts is not None
+        ]
+        patch = Patch()
+        for i in range(OVERLAY_SLOTS):
+            patch["data"][slots + i] = encode_traces([traces[i]])[0] if i < len(traces) else empty_slot()
+        return patch
 
     def _group(
         self,
@@ -384,6 +531,12 @@ class ScalarCard(CardType):
         try:
             if not live or not isinstance(state, Mapping) or state.get("sig") != ctx.settings.signature:
                 raise Redraw("not a live tick for these settings")
+            if state.get("density"):
+                # redrawn at most every DENSITY_REFRESH_SECS (the picture costs every row); called only when
+                # the card's data token changed
+                if ctx.settings.step is not None or not density_refresh_due(state.get("density")):
+                    return None
+                raise Redraw("a density picture is drawn anew")
             x_range = self._x_range_of(state, ctx.settings.xmode)
             lines = self._lines(ctx, None)
             entries = held_entries(state, [line.ref.key for line in lines])
