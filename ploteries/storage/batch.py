@@ -193,22 +193,30 @@ def apply_batch(catalog: Catalog, batch: Batch, sink: BlockSink) -> list[SeriesE
 
 
 def _append_group(sink: BlockSink, entry: SeriesEntry, dtype: np.dtype, steps, walls, values) -> None:
-    """Append one dtype-homogeneous run of records to the right block (creating one if needed)."""
+    """Append one dtype-homogeneous run of records to the right blocks (creating them as needed): a block with
+    a ``limit`` takes rows up to it, the rest go to the next block."""
     if isinstance(values, np.ndarray):
-        stacked, shapes_equal, shape = values, True, values.shape[1:]
+        shapes_equal, shape = True, values.shape[1:]
     else:
         shape = values[0].shape
         shapes_equal = all(v.shape == shape for v in values)
-        stacked = None
-    block, is_new = target_block(entry, dtype, tuple(shape), shapes_equal)
-    if is_new:
-        sink.new_block(entry, block, len(steps))
+    while len(steps):
+        block, is_new = target_block(entry, dtype, tuple(shape), shapes_equal)
+        if is_new:
+            sink.new_block(entry, block, len(steps))
+        n = len(steps) if block.limit is None else min(len(steps), block.limit - block.rows)
+        _append_rows(sink, entry, block, dtype, steps[:n], walls[:n], values[:n])
+        steps, walls, values = steps[n:], walls[n:], values[n:]
+
+
+def _append_rows(sink: BlockSink, entry: SeriesEntry, block, dtype: np.dtype, steps, walls, values) -> None:
+    """Append records (an array of equal-shaped values or a list of arrays) to ``block``, which has room."""
     if block.layout == "fixed":
-        if stacked is None:
-            stacked = np.stack(values, dtype=dtype) if len(values) > 1 else values[0][np.newaxis]
-        sink.append_fixed(entry, block, steps, walls, stacked)
+        if not isinstance(values, np.ndarray):
+            values = np.stack(values, dtype=dtype) if len(values) > 1 else values[0][np.newaxis]
+        sink.append_fixed(entry, block, steps, walls, values)
     else:
-        values = list(stacked) if stacked is not None else values
+        values = list(values)
         sink.append_ragged(entry, block, steps, walls, values)
         block.flat += sum(v.size for v in values)
     block.rows += len(steps)

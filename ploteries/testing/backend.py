@@ -203,6 +203,42 @@ class BackendTests:
         for got, want in zip(recs.values, values):
             assert same_bits(got, want), (got, want)
 
+    @settings(
+        max_examples=20,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.differing_executors,
+        ],
+    )
+    @given(
+        dtype=st.sampled_from(["<f8", "<i4", "|b1", "<c16", ">f2", "<U3"]).map(np.dtype),
+        cuts=st.lists(st.integers(1, 700), min_size=1, max_size=6),
+        data=st.data(),
+    )
+    def test_a_series_committed_in_any_batches_reads_back_whole(self, tmp_path_factory, dtype, cuts, data):
+        """Commits of any size crossing whatever block limits the backend keeps (HDF5: a series' first blocks
+        hold a bounded number of rows), then one more row from a new writer: every record bit for bit, in order,
+        and no block holds more rows than its limit."""
+        rows = sum(cuts)
+        values = data.draw(hnp.arrays(dtype, rows + 1), label="values")
+        backend = self.make_backend(tmp_path_factory.mktemp("cuts"))
+        start = 0
+        with DatabaseWriter(backend, flush_secs=3600) as w:
+            for n in cuts:
+                w.append_many("r", "x", values[start : start + n], steps=np.arange(start, start + n))
+                w.flush()
+                start += n
+        with DatabaseWriter(self.reopen(backend)) as w:
+            w.append_many("r", "x", values[rows:], steps=[rows])
+        got = Database(self.reopen(backend)).read("r", "x")
+        assert got["step"].tolist() == list(range(rows + 1))
+        assert same_bits(np.ascontiguousarray(got["value"]), values)
+        blocks = self.reopen(backend).catalog().get("r", "x", "").blocks
+        assert sum(b.rows for b in blocks) == rows + 1
+        assert all(b.limit is None or b.rows <= b.limit for b in blocks), [(b.rows, b.limit) for b in blocks]
+
 
 RUNS = st.sampled_from(["a", "b/c", "ü"])
 TAGS = st.sampled_from(["loss", "acc/top1", "w"])

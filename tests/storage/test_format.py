@@ -1,4 +1,4 @@
-"""Format version 2: version-1 files keep working, checksums catch damage, readers never wait on a writer."""
+"""Format versions 2 and 3: version-1 and -2 files keep working, checksums catch damage, readers never wait."""
 
 import gzip
 import os
@@ -16,17 +16,30 @@ import pytest
 import ploteries
 from ploteries.storage import DatabaseWriter, update_document
 from ploteries.storage.hdf5 import layout
+from ploteries.storage.maintenance import purge_run
 
-FORMAT1 = Path(__file__).with_name("data") / "format1.h5.gz"
+DATA = Path(__file__).with_name("data")
+
+
+def unpacked(name: str, tmp_path) -> Path:
+    path = tmp_path / "old.h5"
+    with gzip.open(DATA / name) as src, open(path, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return path
 
 
 @pytest.fixture
 def v1_path(tmp_path):
     """A database written by ploteries with format version 1 (tests/storage/data/format1.h5.gz)."""
-    path = tmp_path / "old.h5"
-    with gzip.open(FORMAT1) as src, open(path, "wb") as dst:
-        shutil.copyfileobj(src, dst)
-    return path
+    return unpacked("format1.h5.gz", tmp_path)
+
+
+@pytest.fixture
+def v2_path(tmp_path):
+    """A database written by ploteries 83b7e5d with format version 2 (tests/storage/data/format2.h5.gz): the
+    version-1 file converted, one more row of exp/1 loss, and exp/3 long (3,000 rows in commits of 100, so its
+    first block went past its limit of 2,048 rows, as version 2 allowed)."""
+    return unpacked("format2.h5.gz", tmp_path)
 
 
 def format_of(path) -> int:
@@ -34,9 +47,9 @@ def format_of(path) -> int:
         return int(f.attrs["ploteries_format"])
 
 
-def check_v1_content(db):
-    assert db.runs() == ["exp/1", "exp/2"]
-    loss = db.read("exp/1", "loss")
+def check_v1_content(db, runs=("exp/1", "exp/2")):
+    assert db.runs() == list(runs)
+    loss = db.read("exp/1", "loss")[:50]  # a version-2 file has one more row
     assert loss["step"].tolist() == list(range(0, 100, 2))
     assert loss["value"][-1] == 9.8 and loss["wall_time"][0] == 1000.0
     assert db.read("exp/1", "unsorted", start=4)["step"].tolist() == [5, 9]
@@ -60,7 +73,7 @@ def test_the_first_write_converts_a_version_1_file(v1_path):
     uid = ploteries.open(v1_path).uid
     with DatabaseWriter(v1_path) as w:
         w.append_scalar("exp/1", "loss", -1.0, step=100)
-    assert format_of(v1_path) == 2
+    assert format_of(v1_path) == layout.FORMAT_VERSION == 3
     db = ploteries.open(v1_path)
     assert db.uid == uid
     assert db.read("exp/1", "loss")["value"][-2:].tolist() == [9.8, -1.0]
@@ -68,6 +81,50 @@ def test_the_first_write_converts_a_version_1_file(v1_path):
     with h5py.File(v1_path, "r", locking=False) as f:
         assert "series" not in f and "catalog_a" not in f
     assert [p.name for p in v1_path.parent.iterdir()] == ["old.h5"]  # no .rebuild leftovers
+
+
+def check_v2_content(db):
+    loss = db.read("exp/1", "loss")
+    assert loss["step"][-2:].tolist() == [98, 100] and loss["value"][-1] == -1.0
+    long = db.read("exp/3", "long")[:3000]  # the conversion test appends 5 rows
+    assert long["step"].tolist() == list(range(3000))
+    assert long["value"].tolist() == (np.arange(3000) * 0.25).tolist()
+    assert long["wall_time"].tolist() == (1000.0 + np.arange(3000)).tolist()
+
+
+def test_a_version_2_file_is_read_as_it_is(v2_path):
+    before = v2_path.read_bytes()
+    db = ploteries.open(v2_path)
+    check_v1_content(db, runs=("exp/1", "exp/2", "exp/3"))
+    check_v2_content(db)
+    assert v2_path.read_bytes() == before and format_of(v2_path) == 2
+
+
+def test_the_first_write_converts_a_version_2_file_and_its_overfull_first_block_keeps_working(v2_path):
+    uid = ploteries.open(v2_path).uid
+    with DatabaseWriter(v2_path) as w:
+        w.append_many("exp/3", "long", np.full(5, -2.0), steps=np.arange(3000, 3005), kind="scalar")
+        w.append_scalar("exp/4", "new", 4.0, step=0)
+    assert format_of(v2_path) == layout.FORMAT_VERSION
+    db = ploteries.open(v2_path)
+    assert db.uid == uid
+    check_v1_content(db, runs=("exp/1", "exp/2", "exp/3", "exp/4"))
+    check_v2_content(db)
+    assert db.read("exp/3", "long")["value"][-6:].tolist() == [749.75] + [-2.0] * 5
+    assert db.read("exp/4", "new")["value"].tolist() == [4.0]
+    assert (
+        purge_run(v2_path, "exp/3", 2050) == 955
+    )  # rewrites the first block, 2,050 rows past its limit of 2,048
+    with DatabaseWriter(v2_path) as w:
+        w.append_many("exp/3", "long", np.ones(3), steps=np.arange(2050, 2053), kind="scalar")
+    long = ploteries.open(v2_path).read("exp/3", "long")
+    assert long["step"].tolist() == list(range(2053)) and long["value"][-4:].tolist() == [
+        2049 * 0.25,
+        1,
+        1,
+        1,
+    ]
+    assert [p.name for p in v2_path.parent.iterdir()] == ["old.h5"]
 
 
 def test_a_flipped_bit_in_data_raises_an_error_naming_the_file(db_path):

@@ -1,5 +1,5 @@
-"""A series' first block has small chunks (short series cost little), later blocks big ones (long series read
-fast); every block carries fletcher32. Values round-trip bit for bit whatever the batches they came in."""
+"""A series' first blocks have a fixed capacity in small chunks (short series cost little), later blocks big ones
+(long series read fast); every block carries fletcher32. Values round-trip bit for bit whatever the batches."""
 
 import h5py
 import numpy as np
@@ -12,16 +12,21 @@ from ploteries.storage import DatabaseWriter
 from ploteries.storage.hdf5 import layout
 
 
-def chunk_rows_of(path, run: str, tag: str) -> list[tuple[int, list[int]]]:
-    """``(rows per chunk, HDF5 filter ids)`` of each block of a series."""
+def chunk_rows_of(path, run: str, tag: str) -> list[tuple[int, int | None, list[int]]]:
+    """``(rows per chunk, rows the dataset can hold, HDF5 filter ids)`` of each block of a series."""
     blocks = ploteries.open(path).backend.catalog().get(run, tag, "").blocks
     with h5py.File(path, "r", locking=False) as f:
         out = []
         for b in blocks:
             d = f["data"][b.name]
             p = d.id.get_create_plist()
-            out.append((d.chunks[0], [p.get_filter(i)[0] for i in range(p.get_nfilters())]))
+            out.append((d.chunks[0], d.maxshape[0], [p.get_filter(i)[0] for i in range(p.get_nfilters())]))
         return out
+
+
+FLETCHER = [h5py.h5z.FILTER_FLETCHER32]
+FIRST = layout.tier_limit(0, 24)  # rows of a scalar series' first block (256)
+SECOND = layout.tier_limit(1, 24)  # ... of its second block (2,048)
 
 
 def realistic(steps: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -42,25 +47,37 @@ def test_short_series_written_as_add_scalar_does_read_back_exactly(tmp_path):
                     )
             w.flush()
     db = ploteries.open(path)
-    small = layout.SMALL_CHUNK_BYTES // 24
     for s, (walls, values) in enumerate(columns):
         got = db.read(f"run{s % 3}", f"tag{s}")
         assert got["step"].tolist() == list(range(100))
         assert got["wall_time"].tolist() == walls.tolist() and got["value"].tolist() == values.tolist()
-        assert chunk_rows_of(path, f"run{s % 3}", f"tag{s}") == [(small, [h5py.h5z.FILTER_FLETCHER32])]
+        assert chunk_rows_of(path, f"run{s % 3}", f"tag{s}") == [(FIRST // 16, FIRST, FLETCHER)]
 
 
-def test_a_long_series_has_a_small_chunked_first_block_and_big_chunked_later_ones(tmp_path):
+def test_a_long_series_has_small_chunked_first_blocks_and_big_chunked_later_ones(tmp_path):
     path = tmp_path / "db.h5"
     steps = np.arange(5000)
     with DatabaseWriter(path) as w:
-        for part in np.array_split(steps, 50):  # a few rows per commit: the first block gets its row limit
+        for part in np.array_split(steps, 50):  # a few rows per commit: the first blocks get their row limits
             w.append_many("r", "loss", part * 0.5, steps=part, kind="scalar")
             w.flush()
     assert ploteries.open(path).read("r", "loss")["value"].tolist() == (steps * 0.5).tolist()
-    (first, _), *later = chunk_rows_of(path, "r", "loss")
-    assert first == layout.SMALL_CHUNK_BYTES // 24
-    assert later and all(c == (layout.BIG_CHUNK_BYTES // 24, [h5py.h5z.FILTER_FLETCHER32]) for c in later)
+    first, second, *later = chunk_rows_of(path, "r", "loss")
+    assert first == (FIRST // 16, FIRST, FLETCHER) and second == (SECOND // 16, SECOND, FLETCHER)
+    assert [b.rows for b in ploteries.open(path).backend.catalog().get("r", "loss", "").blocks[:2]] == [
+        FIRST,
+        SECOND,
+    ]
+    assert later and all(c == (layout.BIG_CHUNK_BYTES // 24, None, FLETCHER) for c in later)
+
+
+def test_a_series_started_by_many_rows_skips_the_tiers_it_would_overflow(tmp_path):
+    path = tmp_path / "db.h5"
+    with DatabaseWriter(path) as w:
+        w.append_many("r", "mid", np.zeros(300), steps=np.arange(300), kind="scalar")  # > FIRST, < SECOND
+        w.append_many("r", "big", np.zeros(5000), steps=np.arange(5000), kind="scalar")
+    assert chunk_rows_of(path, "r", "mid") == [(SECOND // 16, SECOND, FLETCHER)]
+    assert chunk_rows_of(path, "r", "big") == [(layout.BIG_CHUNK_BYTES // 24, None, FLETCHER)]
 
 
 SMALL_DTYPES = st.sampled_from(["<i8", "<f8", "<f4", "|b1", "<u2", "<c8"]).map(np.dtype) | st.just(

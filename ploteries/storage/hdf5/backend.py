@@ -1,11 +1,11 @@
 """The HDF5 backend: a ploteries database in one local HDF5 file (see docs/format.md).
 
 Each method is one short transaction: take the lock, open the file, work, close, unlock; nothing is held
-between calls, so several processes can write one file. A transaction costs what it changes (format 2: see
-``layout``). Readers take a shared lock when it is free; when a writer holds the lock longer than
+between calls, so several processes can write one file. A transaction costs what it changes (formats 2 and
+3: see ``layout``). Readers take a shared lock when it is free; when a writer holds the lock longer than
 ``READ_PATIENCE`` (a stopped or stalled process), they read without it: they only ever look at what the
 committed head points to, which no transaction modifies, and checksums catch a read that raced a write.
-Version-1 files are read as they are and converted to version 2 by their first write.
+Files of older versions (1, 2) are read as they are and converted to version 3 by their first write.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def _child(group: h5py.Group, block: Block):
 
 
 def _nodes(h5: h5py.File, entry: SeriesEntry) -> Callable[[Block], object]:
-    """How to find a block's node: version 2 keeps blocks under /data/<key>, version 1 under /series/<id>/."""
+    """How to find a block's node: versions 2 and 3 keep blocks under /data/<key>, version 1 under /series/<id>/."""
     if "data" in h5:
         data = h5["data"]
         return lambda block: _child(data, block)
@@ -145,7 +145,7 @@ class _Transaction:
 
     def new_block(self, entry: SeriesEntry, block: Block, rows: int) -> None:
         block.name = str(self.new_key())
-        layout.first_block_limit(entry, block, rows)
+        layout.block_limit(entry, block, rows)
         layout.create_block(self.h5["data"], block)
         self.ops.append(layout.block_op(entry, block))
         self.changed_blocks[int(block.name)] = block
@@ -191,7 +191,9 @@ class HDF5Backend(Backend):
         self.location = str(self.path)
         self._create = create
         self.fsync = fsync
-        self._view: layout.View | None = None  # version 2: the catalog as last read, refreshed incrementally
+        self._view: layout.View | None = (
+            None  # versions 2-3: the catalog as last read, refreshed incrementally
+        )
         self._v1: Catalog | None = None  # version 1: the catalog as last read
         self._stalled = False  # the last read found the lock held past READ_PATIENCE
 
@@ -206,7 +208,7 @@ class HDF5Backend(Backend):
 
     def _catalog_of(self, h5: h5py.File, fd: int, racing: bool = False) -> Catalog:
         version = h5.attrs.get(FORMAT_ATTR)
-        if version is not None and int(version) == layout.FORMAT_VERSION:
+        if version is not None and int(version) in layout.READABLE:
             stat = os.fstat(fd)
             self._view = layout.load(h5, self.path, (stat.st_dev, stat.st_ino), self._view, racing=racing)
             return self._view.catalog
@@ -301,14 +303,14 @@ class HDF5Backend(Backend):
         self._write(lambda tx, working: None)
 
     def _write(self, body: Callable, *, reserve: int = 0, create: bool | None = None):
-        """Run ``body(transaction, working catalog)`` as one version-2 transaction; returns what it returns.
+        """Run ``body(transaction, working catalog)`` as one transaction; returns what it returns.
 
-        If ``body`` raises (or returns ``_ABORT``), nothing becomes visible. A version-1 file is converted first.
+        If ``body`` raises (or returns ``_ABORT``), nothing becomes visible. An older file is converted first.
         """
         create = self._create if create is None else create
         for _ in range(10):
             if self._view is None and self.exists() and _version(self.path) != layout.FORMAT_VERSION:
-                rebuild(self.path)  # version 1 -> 2, under the exclusive lock
+                rebuild(self.path)  # version 1 or 2 -> 3, under the exclusive lock
             try:
                 return self._write_once(body, reserve, create)
             except _StaleVersion:
@@ -455,7 +457,7 @@ _ABORT = object()
 
 
 class _StaleVersion(Exception):
-    """The file is not (or no longer) format version 2: convert it and try again."""
+    """The file is not (or no longer) of the format version this ploteries writes: convert it and try again."""
 
 
 def _version(path: Path) -> int:
@@ -478,7 +480,8 @@ def _rewrite_block(
         values = [v for v, k in zip(vals, keep) if k]
     tx.doomed.append(block.name)
     if len(rows):
-        new = Block("", block.layout, block.dtype, block.shape, block.ndim, limit=block.limit)
+        limit = None if block.limit is None else max(block.limit, len(rows))  # room for every kept row
+        new = Block("", block.layout, block.dtype, block.shape, block.ndim, limit=limit)
         entry.blocks.append(new)
         tx.new_block(entry, new, len(rows))
         if block.layout == "fixed":

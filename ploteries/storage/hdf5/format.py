@@ -2,8 +2,8 @@
 
 A block is a fixed dataset of rows (step <i8, wall_time <f8, value <dtype, shape>) or a ragged group with
 `index` (step, wall_time, offset, shape) and `flat` values; readers never look past its committed rows.
-Version 1 kept a JSON catalog in two slots, ``/catalog_a`` and ``/catalog_b`` (see docs/format.md); version 2
-is in ``layout``. Version-1 files are read here and converted to version 2 by their first write.
+Version 1 kept a JSON catalog in two slots, ``/catalog_a`` and ``/catalog_b`` (see docs/format.md); versions 2
+and 3 are in ``layout``. Version-1 files are read here and converted to version 3 by their first write.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..dtypes import is_native, stored_dtype
 from ..errors import NotADatabaseError
 
 FORMAT_VERSION = 1  # of the JSON catalog read here
-NEWEST_FORMAT = 2  # what this ploteries reads (version 2: layout.py)
+NEWEST_FORMAT = 3  # what this ploteries reads (versions 2 and 3: layout.py)
 FORMAT_ATTR = "ploteries_format"
 CATALOG_SLOTS = ("catalog_a", "catalog_b")
 SLOT_HEAD = struct.Struct("<QQI")  # generation, length, crc32 of the JSON bytes

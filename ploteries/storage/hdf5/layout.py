@@ -1,4 +1,4 @@
-"""Format version 2: a catalog whose every update costs what changed, never what the file holds.
+"""Format versions 2 and 3: a catalog whose every update costs what changed, never what the file holds.
 
 ```
 /                     attrs: ploteries_format = 2, uid
@@ -15,6 +15,8 @@ to ``/log``, writes the new committed state of each key it changed into the stat
 head slot ``(G + 1) % 2``. A key's state at generation ``G`` is its slot with the larger ``gen <= G``. A crash at
 any point leaves head ``G`` valid and everything it points to untouched; readers never need a lock to be
 correct (they validate what they read and retry). Every chunked dataset carries HDF5's fletcher32 checksum.
+Version 3 differs from 2 only in how a series' first blocks are chunked (``block_limit``): its files must not be
+written by a ploteries that knows only version 2 (it would append past a first block's fixed capacity).
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from ..dtypes import stored_dtype
 from ..errors import NotADatabaseError
 from .format import fixed_row_dtype, ragged_index_dtype
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # written; version 2 (the same layout, unlimited first blocks) is read as it is
+READABLE = (2, 3)
 FORMAT_ATTR = "ploteries_format"
 LIBVER = (
     "v110",
@@ -50,8 +53,12 @@ CHANGE_DTYPE = np.dtype([("gen", "<i8"), ("key", "<i8")])
 SORTED, HAS_STEPS = 1, 2  # flags
 EMPTY_SLOT = (-1, 0, 0, 0, 0, 0, 0)  # never valid
 CHANGES_MIN = 65536  # the changes table restarts (a new epoch) past max(this, 2 x keys) rows
-SMALL_CHUNK_BYTES = 1536  # the first block of a series: short series stay small
-SMALL_BLOCK_ROWS = 2048  # ... until it holds this many rows; later blocks use big chunks
+# A series' first fixed blocks hold a bounded number of rows (their ``limit``) in LIMITED_CHUNKS chunks: their
+# HDF5 chunk index is then a fixed array (a few bytes per chunk) instead of an extensible array (~420 bytes), so
+# short series cost little. Tier t holds LIMITED_CHUNKS chunks of at least TIER_CHUNK_BYTES[t] bytes (scalars:
+# 256 rows in 16-row chunks, then 2,048 rows in 128-row chunks); later blocks are unlimited, with big chunks.
+LIMITED_CHUNKS = 16
+TIER_CHUNK_BYTES = (384, 3072)
 BIG_CHUNK_BYTES = 64 * 1024
 RAGGED_CHUNK_BYTES = 8 * 1024
 
@@ -98,7 +105,7 @@ class View:
 
 
 def initialize(h5: h5py.File, uid: str | None = None) -> None:
-    """Lay out an empty version-2 database in a new file (created with the default, version-0 superblock)."""
+    """Lay out an empty database in a new file (created with the default, version-0 superblock)."""
     h5.attrs[FORMAT_ATTR] = FORMAT_VERSION
     h5.attrs["uid"] = uid or uuid.uuid4().hex
     h5.create_dataset("head", data=np.zeros(2 * HEAD_SLOT, np.uint8))
@@ -143,8 +150,9 @@ def read_head(h5: h5py.File, path, *, racing: bool = False) -> Head:
 def create_block(data: h5py.Group, block: Block) -> None:
     """Create the datasets of ``block`` under ``/data`` (replacing the leftover of an uncommitted transaction).
 
-    Fixed blocks with a ``limit`` (a series' first block) get small chunks, so that a short series costs little;
-    later blocks get big chunks, so that long series read fast.
+    A fixed block with a ``limit`` can hold ``max(limit, rows)`` rows (a rebuild copies version-2 blocks that
+    went past their limit) in chunks of ``ceil(limit / LIMITED_CHUNKS)`` rows; other fixed blocks are unlimited
+    with big chunks, so that long series read fast.
     """
     if block.name in data:
         del data[block.name]
@@ -158,16 +166,31 @@ def create_block(data: h5py.Group, block: Block) -> None:
             sub.create_dataset(name, (0,), maxshape=(None,), dtype=dt, chunks=(rows,), fletcher32=True)
         return
     row = fixed_row_dtype(block, stored=True)
-    size = SMALL_CHUNK_BYTES if block.limit is not None else BIG_CHUNK_BYTES
-    rows = max(1, size // max(1, row.itemsize))
-    data.create_dataset(block.name, (0,), maxshape=(None,), dtype=row, chunks=(rows,), fletcher32=True)
+    if block.limit is None:
+        chunk, maxshape = max(1, BIG_CHUNK_BYTES // max(1, row.itemsize)), None
+    else:
+        chunk, maxshape = -(-block.limit // LIMITED_CHUNKS), max(block.limit, block.rows)
+    data.create_dataset(block.name, (0,), maxshape=(maxshape,), dtype=row, chunks=(chunk,), fletcher32=True)
 
 
-def first_block_limit(entry: SeriesEntry, block: Block, rows: int) -> None:
-    """The first fixed block of a series, started by a few rows, takes small chunks up to a row limit; later
-    blocks (and a first one started by many rows) take big chunks."""
-    if block.layout == "fixed" and entry.blocks and entry.blocks[0] is block and rows < SMALL_BLOCK_ROWS:
-        block.limit = SMALL_BLOCK_ROWS
+def tier_limit(tier: int, itemsize: int) -> int:
+    """Rows a limited fixed block of tier ``tier`` holds, for rows of ``itemsize`` bytes."""
+    return LIMITED_CHUNKS * max(1, TIER_CHUNK_BYTES[tier] // max(1, itemsize))
+
+
+def block_limit(entry: SeriesEntry, block: Block, rows: int) -> None:
+    """Give a new fixed block (the last of ``entry``, started by ``rows`` rows) a row limit when it is one of
+    the series' first blocks: the first tier after the limited blocks before it whose limit exceeds ``rows``.
+    Blocks after the tiers (and blocks started by more rows than the tiers hold) stay unlimited."""
+    if block.layout != "fixed" or block.limit is not None:
+        return
+    itemsize = fixed_row_dtype(block, stored=True).itemsize
+    before = sum(b.limit is not None for b in entry.blocks[:-1])
+    for tier in range(before, len(TIER_CHUNK_BYTES)):
+        limit = tier_limit(tier, itemsize)
+        if rows < limit:
+            block.limit = limit
+            return
 
 
 # --------------------------------------------------------------------------------------------- the log

@@ -1,8 +1,8 @@
-"""Rebuilding a database: repair after a crash, and conversion of version-1 files to version 2.
+"""Rebuilding a database: repair after a crash, and conversion of older files (versions 1, 2) to version 3.
 
 HDF5 does not order its metadata writes, so a writer killed inside a flush can leave structures that later
 transactions trip over ("addr overflow", "name already exists") although every committed row is readable
-through the catalog. ``rebuild`` copies exactly what the catalog says is committed into a fresh version-2 file
+through the catalog. ``rebuild`` copies exactly what the catalog says is committed into a fresh file (newest version)
 and swaps it in atomically (``os.replace``); lockers notice the swap (see ``locking.file_lock``).
 
 The new file is built unnamed (``O_TMPFILE``) and given a name only to be renamed over the old one at once,
@@ -25,7 +25,7 @@ from .locking import file_lock
 
 
 def rebuild(path: Path) -> None:
-    """Copy the committed content of ``path`` (any format version) into a new version-2 file in its place."""
+    """Copy the committed content of ``path`` (any format version) into a new file (newest version) in its place."""
     path = Path(path)
     with file_lock(path, exclusive=True):
         _remove_leftovers(path)
@@ -47,7 +47,7 @@ def rebuild(path: Path) -> None:
 
 def committed_catalog(src: h5py.File, path: Path) -> tuple[Catalog, object]:
     """The committed catalog of an open file of any version, and how to find a block's node."""
-    if int(src.attrs.get(FORMAT_ATTR, 0)) == layout.FORMAT_VERSION:
+    if int(src.attrs.get(FORMAT_ATTR, 0)) in layout.READABLE:
         stat = os.stat(path)
         catalog = layout.load(src, path, (stat.st_dev, stat.st_ino), None).catalog
         data = src["data"]
@@ -57,7 +57,7 @@ def committed_catalog(src: h5py.File, path: Path) -> tuple[Catalog, object]:
 
 
 def copy_committed(src: h5py.File, dst: h5py.File, path: Path) -> None:
-    """Write the committed content of ``src`` into the empty file ``dst`` as a version-2 database."""
+    """Write the committed content of ``src`` into the empty file ``dst`` as a database of the newest version."""
     catalog, node = committed_catalog(src, path)
     layout.initialize(dst, uid=catalog.uid)
     data = dst["data"]
