@@ -174,12 +174,12 @@ def time_ploteries(root: Path, tags: int, browser) -> dict:
         page.on("requestfinished", finished)
         page.goto(f"http://127.0.0.1:{port}/")
         count = """() => Array.from(document.querySelectorAll('.card .js-plotly-plot'))
-                       .filter(g => g.data && g.data.length && g.data[0].x.length > 0).length"""
+                       .filter(g => g._fullData && g._fullData.length && g._fullData[0].x && g._fullData[0].x.length > 0).length"""
         while page.evaluate(count) < tags:
             time.sleep(0.01)
         t_first = time.perf_counter() - t0
         points = page.evaluate(
-            "() => Array.from(document.querySelectorAll('.card .js-plotly-plot')).map(g => g.data[0].x.length)"
+            "() => Array.from(document.querySelectorAll('.card .js-plotly-plot')).map(g => g._fullData[0].x.length)"
         )
         for r in requests:
             body = r.sizes()["responseBodySize"]
@@ -202,9 +202,10 @@ def time_ploteries(root: Path, tags: int, browser) -> dict:
 VIEWPORT = {"width": 1280, "height": 720}
 
 FIRST_PAINT_JS = """(() => {
-  // drawn: a graph that holds its traces; in view: a card that overlaps the viewport
+  // drawn: a graph that holds its traces (in _fullData: typed arrays {dtype, bdata} are decoded only there);
+  // in view: a card that overlaps the viewport
   const drawn = c => { const g = c.querySelector('.js-plotly-plot');
-                       return !!(g && g.data && g.data.length && g.data[0].x && g.data[0].x.length); };
+                       return !!(g && g._fullData && g._fullData.length && g._fullData[0].x && g._fullData[0].x.length); };
   const inView = c => { const r = c.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; };
   const fp = window.__firstPaint = {inView: null, all: null, cardsInView: null, jsBytes: null, jsFiles: null};
   const js = () => performance.getEntriesByType('resource').filter(e => /\\.js(\\?|$)/.test(e.name));

@@ -88,6 +88,22 @@ MEMO_ENTRIES = 64
 RENDER_THREADS = 4
 """Most threads drawing the cards of one page (fewer on a machine with fewer cores)."""
 
+THREADED_ROWS = 100_000
+"""Rows per series (on average over a page) from which the page's cards are drawn on several threads.
+
+Long series spend their time in numpy, which lets go of the GIL: two cores draw 10 cards of 1M rows in about half
+the time. Short series spend it in h5py (which holds one lock for all its calls) and in Python: for 300 runs x 4
+tags x 2,000 rows, threads made the page 15-40% slower than one thread (bench/README.md, "viewer at sweep scale").
+"""
+
+
+def render_workers(models: Sequence[CardModel], cores: int) -> int:
+    """How many threads draw ``models``: one unless their series are long (see :data:`THREADED_ROWS`)."""
+    counts = [ref.info.count for m in models for refs in m.bound.values() for ref in refs]
+    if not counts or sum(counts) < THREADED_ROWS * len(counts):
+        return 1
+    return max(1, min(len(models), cores, RENDER_THREADS))
+
 
 class FirstPage(NamedTuple):
     """The first page a browser gets, drawn into the layout (see :meth:`Viewer.first_page`)."""
@@ -366,9 +382,9 @@ class Viewer:
     def render_cards(
         self, models: Sequence[CardModel], snapshot: Snapshot, settings: ViewSettings, colors: dict
     ) -> list[html.Div]:
-        """Several cards drawn side by side on the machine's cores (numpy and h5py let go of the GIL while they
-        read, smooth and downsample: two cores draw a page of long series in about half the time)."""
-        workers = min(len(models), os.cpu_count() or 1, RENDER_THREADS)
+        """The cards of a page, drawn side by side on the machine's cores when their series are long (see
+        :func:`render_workers`)."""
+        workers = render_workers(models, os.cpu_count() or 1)
         if workers <= 1:
             return [self.render_card(m, snapshot, settings, colors) for m in models]
         with ThreadPoolExecutor(workers, thread_name_prefix="ploteries-card") as pool:
@@ -389,6 +405,16 @@ class Viewer:
         downloads = type(card).export is not CardType.export
         state = content.state if content.state is None else {**content.state, DATA: self.token(context)}
         return card_frame(model, content.body, state, downloads=downloads)
+
+
+def _triggered() -> set[str]:
+    """The (string) ids of every input that fired the running callback.
+
+    Dash sends one call for inputs that changed together, or that changed while the callback waited on another
+    callback whose outputs it reads (the run list waits on its own rows' ticks, the settings on a tick's slider):
+    ``ctx.triggered_id`` names only the first of them, and a user's change named second would be lost.
+    """
+    return {i for i in ctx.triggered_prop_ids.values() if isinstance(i, str)}
 
 
 def _status(settings: ViewSettings, paused: bool) -> tuple[str, str]:
@@ -590,8 +616,9 @@ def create_app(
     def run_list(_version, pattern, sort, descending, checked, *rest):
         settings_data, rows, selection, page = rest[len(RUN_BUTTONS) :]
         snapshot = library.snapshot
+        events = _triggered()
         new_selection, page = apply_event(
-            ctx.triggered_id,
+            events,
             snapshot,
             pattern=pattern,
             selection=selection,
@@ -599,7 +626,7 @@ def create_app(
             rows=rows,
             page=page,
         )
-        if ctx.triggered_id == "runs" and new_selection == selection:
+        if events == {"runs"} and new_selection == selection:
             raise PreventUpdate  # the page's ticks were set from the selection (assets/runlist.js)
         view = viewer.run_list(
             snapshot, pattern, sort, descending, new_selection, page, ViewSettings.from_store(settings_data)
@@ -641,9 +668,12 @@ def create_app(
     )
     def paging(_prev, _next, _tab, page):
         page = min(max(int(page or 0), 0), 2**31)  # a page number the browser sent back: keep it a small int
-        if ctx.triggered_id == "page-next":
+        events = _triggered()
+        if "tabs" in events:
+            return 0
+        if "page-next" in events:
             return page + 1
-        if ctx.triggered_id == "page-prev":
+        if "page-prev" in events:
             return max(page - 1, 0)
         return 0
 
@@ -670,9 +700,10 @@ def create_app(
         old = ViewSettings.from_store(current)
         step = old.step
         slider_out = no_update
-        if ctx.triggered_id == "live":
+        events = _triggered()
+        if "live" in events:
             step, slider_out = None, slider_max
-        elif ctx.triggered_id == "step-slider" and slider is not None:
+        elif "step-slider" in events and slider is not None:
             step = None if slider_max is None or slider >= slider_max else int(slider)
         flags = set(yflags or [])
         new = ViewSettings.from_store(
@@ -682,9 +713,7 @@ def create_app(
                 "log_y": "log_y" in flags,
                 "ignore_outliers": "ignore_outliers" in flags,
                 "step": step,
-                **group_settings(
-                    old, pattern, hparam, center, spread, click, ctx.triggered_id == "group-click"
-                ),
+                **group_settings(old, pattern, hparam, center, spread, click, "group-click" in events),
             }
         )
         return (new.to_store() if new != old else no_update), slider_out, new.step is None

@@ -9,7 +9,7 @@ run's label, as the cards name its lines) and ``data-group`` (its group when run
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, NamedTuple
 
 from dash import html
@@ -146,7 +146,7 @@ def run_list_view(
 
 
 def apply_event(
-    trigger: Any,
+    trigger: str | Collection[str],
     snapshot: Snapshot,
     *,
     pattern: Any,
@@ -155,7 +155,8 @@ def apply_event(
     rows: Any,
     page: Any,
 ) -> tuple[dict, int]:
-    """The selection and page after a run-list event (``trigger``: the id of what the user changed).
+    """The selection and page after a run-list event (``trigger``: the id of what the user changed, or the ids
+    when several changed together: Dash sends them in one call when they change while the callback waits).
 
     The rows ticked on the page (``checked`` of ``rows``) are applied first, whatever the event: the page
     computes its ticks from the selection it holds (``assets/runlist.js``), so they differ from it only by the
@@ -172,21 +173,22 @@ def apply_event(
         if any((v in ticked) == (v in hidden_now) for v in on_page):  # a click not yet applied
             selection = set_shown(selection, [v for v in on_page if v in ticked], True, all_values)
             selection = set_shown(selection, [v for v in on_page if v not in ticked], False, all_values)
-    if trigger == "runs-all":
+    events = {trigger} if isinstance(trigger, str) else set(trigger)
+    if "runs-all" in events:
         selection = {"only": False, "runs": []}
-    elif trigger == "runs-none":
+    elif "runs-none" in events:
         selection = {"only": True, "runs": []}
-    elif trigger in ("runs-show", "runs-hide", "runs-only"):
+    elif events & {"runs-show", "runs-hide", "runs-only"}:
         matched, error = matching(snapshot.labels, pattern)
         values = [run_key_value(*k) for k in matched] if error is None else []
-        if trigger == "runs-only":
+        if "runs-only" in events:
             selection = set_shown({"only": True, "runs": []}, values, True, all_values)
         else:
-            selection = set_shown(selection, values, trigger == "runs-show", all_values)
-    elif trigger == "run-page-next":
+            selection = set_shown(selection, values, "runs-show" in events, all_values)
+    if events & {"run-filter", "run-sort", "run-sort-desc"}:
+        page = 0  # a new order or filter starts at its first page
+    elif "run-page-next" in events:
         page += 1
-    elif trigger == "run-page-prev":
+    elif "run-page-prev" in events:
         page = max(page - 1, 0)
-    elif trigger in ("run-filter", "run-sort", "run-sort-desc"):
-        page = 0
     return selection, page

@@ -7,6 +7,7 @@ nothing, and a live tick reads only the series that grew.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,11 +28,35 @@ _LAST: LruCache = LruCache(max_entries=200_000)
 _HPARAMS: LruCache = LruCache(max_entries=50_000)
 """``(series key, fingerprint, count) -> hparams dict`` of an ``add_hparams`` record."""
 _MISSING = object()
+_READING = threading.Lock()
 
 
 def _cached_reads(library: Library, refs: list[SeriesRef], snapshot: Snapshot, cache, decode) -> dict:
-    """``{series key: decode(last record)}``, reading only what ``cache`` lacks (the last row of each)."""
+    """``{series key: decode(last record)}``, reading only what ``cache`` lacks (the last row of each).
+
+    One caller reads at a time: a second one asking for the same series meanwhile (the user ticks "desc" while the
+    sort's values are being read) waits and finds them cached, instead of reading them all again beside it (h5py
+    runs one call at a time anyway, so two readers would each take twice as long).
+    """
     out: dict = {}
+    todo = _lookup(refs, snapshot, cache, out)
+    if todo:
+        with _READING:
+            todo = _lookup([r for r, _ in todo], snapshot, cache, out)  # what another caller read meanwhile
+            counts = [snapshot.info(r.key).count for r, _ in todo]
+            reads = (
+                read_series(library, [r for r, _ in todo], from_rows=[c - 1 for c in counts]) if todo else []
+            )
+            for (ref, key), rec in zip(todo, reads):
+                value = decode(rec)
+                cache.put(key, _MISSING if value is None else value)
+                if value is not None:
+                    out[ref.key] = value
+    return out
+
+
+def _lookup(refs: list[SeriesRef], snapshot: Snapshot, cache, out: dict) -> list[tuple[SeriesRef, tuple]]:
+    """Put the cached values of ``refs`` into ``out``; the series to read, with their cache keys."""
     todo: list[tuple[SeriesRef, tuple]] = []
     for ref in refs:
         info = snapshot.info(ref.key)
@@ -43,15 +68,7 @@ def _cached_reads(library: Library, refs: list[SeriesRef], snapshot: Snapshot, c
             todo.append((ref, key))
         elif found is not _MISSING:
             out[ref.key] = found
-    if todo:
-        counts = [snapshot.info(r.key).count for r, _ in todo]
-        reads = read_series(library, [r for r, _ in todo], from_rows=[c - 1 for c in counts])
-        for (ref, key), rec in zip(todo, reads):
-            value = decode(rec)
-            cache.put(key, _MISSING if value is None else value)
-            if value is not None:
-                out[ref.key] = value
-    return out
+    return todo
 
 
 def _last_number(rec) -> float | None:

@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .lru import LruCache
-from .services.downsampling import minmax_downsample
-from .services.smoothing import EmaState, ema_state, smooth_ema, smooth_ema_continue
+from .services.downsampling import minmax_downsample, minmax_downsample_rows
+from .services.smoothing import EmaState, ema_state, smooth_ema, smooth_ema_continue, smooth_ema_rows
 from .services.xaxis import x_values
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "cols_slice",
     "extend_points",
     "overview_points",
+    "overview_points_many",
     "scalar_columns",
 ]
 
@@ -215,6 +216,83 @@ def overview_points(
         last_step=last_step,
         last_value=last_value,
     )
+
+
+def overview_points_many(
+    series: list[ScalarColumns],
+    *,
+    weight: float,
+    xmode: str = "step",
+    budget: int = DEFAULT_BUDGET,
+    chunk_rows: int = CHUNK_ROWS,
+) -> list[TracePoints]:
+    """``overview_points(cols, weight=..., xmode=..., budget=..., chunk_rows=...)`` of each in-memory series.
+
+    The same points, to the bit, in a fraction of the time for a sweep's card: series of one length (at most
+    ``chunk_rows``) whose values are all finite are smoothed and downsampled side by side, as the rows of one
+    2-D array (:func:`~ploteries.viz.services.smoothing.smooth_ema_rows`,
+    :func:`~ploteries.viz.services.downsampling.minmax_downsample_rows`); the others one at a time.
+
+    Examples
+    --------
+    >>> a = ScalarColumns(np.arange(500), np.zeros(500), np.sin(np.arange(500.0)))
+    >>> b = ScalarColumns(np.arange(500), np.zeros(500), np.cos(np.arange(500.0)))
+    >>> many = overview_points_many([a, b], weight=0.6, budget=100)
+    >>> bool(np.array_equal(many[1].y_smooth, overview_points(b, weight=0.6, budget=100).y_smooth))
+    True
+    """
+    out: list[TracePoints | None] = [None] * len(series)
+    by_length: dict[int, list[int]] = {}
+    for i, cols in enumerate(series):
+        n = len(cols)
+        if 2 <= n <= chunk_rows and np.isfinite(cols.value).all():
+            by_length.setdefault(n, []).append(i)
+        else:
+            out[i] = overview_points(cols, weight=weight, xmode=xmode, budget=budget, chunk_rows=chunk_rows)
+    for members in by_length.values():
+        done = _overview_rows([series[i] for i in members], weight=weight, xmode=xmode, budget=budget)
+        for i, points in zip(members, done):
+            out[i] = points
+    return out  # type: ignore[return-value]
+
+
+def _overview_rows(
+    series: list[ScalarColumns], *, weight: float, xmode: str, budget: int
+) -> list[TracePoints]:
+    """:func:`overview_points` of whole in-memory series of one length with finite values, side by side."""
+    values = np.stack([cols.value for cols in series])
+    share = max(4, round(budget))  # the whole series is in view: its whole budget
+    picked = minmax_downsample_rows(values, share)
+    smooth = smooth_ema_rows(values, weight) if weight > 0 else None
+    at_smooth = minmax_downsample_rows(smooth, share) if smooth is not None else None
+    out = []
+    for r, cols in enumerate(series):
+        origin = float(cols.wall_time[0])
+        idx = picked[r]
+        x = x_values(cols.step[idx], cols.wall_time[idx], xmode, origin=origin)
+        if smooth is None:
+            sx = sy = raw_at = None
+            state = EmaState(0.0, 0)
+        else:
+            at = at_smooth[r]
+            sx = x_values(cols.step[at], cols.wall_time[at], xmode, origin=origin)
+            sy, raw_at = smooth[r][at], cols.value[at]
+            state = ema_state(cols.value, smooth[r], weight)
+        out.append(
+            TracePoints(
+                x=x,
+                y=cols.value[idx],
+                x_smooth=sx,
+                y_smooth=sy,
+                y_raw_at_smooth=raw_at,
+                rows=len(cols),
+                ema=state,
+                origin=origin,
+                last_step=int(cols.step[-1]),
+                last_value=float(cols.value[-1]),
+            )
+        )
+    return out
 
 
 class OverviewCache(LruCache["TracePoints"]):

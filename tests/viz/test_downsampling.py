@@ -188,3 +188,30 @@ def minmax_by_loop(y: np.ndarray, n_out: int) -> list[int]:
 )
 def test_minmax_follows_the_bucket_rule(y, n_out):
     assert minmax_downsample(np.arange(len(y)), y, n_out).tolist() == minmax_by_loop(y, n_out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 5), st.integers(0, 400)),
+        elements=st.floats(allow_nan=False) | st.sampled_from([0.0, 1.0]),
+    ),
+    st.integers(0, 500),
+)
+def test_minmax_rows_side_by_side_is_each_row_alone(values, n_out):
+    from ploteries.viz.services.downsampling import minmax_downsample_rows
+
+    rows = minmax_downsample_rows(values, n_out)
+    assert len(rows) == len(values)
+    for i, row in enumerate(values):
+        alone = minmax_downsample(np.arange(row.size), row, n_out)
+        np.testing.assert_array_equal(rows[i], alone)
+        assert rows[i].dtype == alone.dtype
+
+
+def test_minmax_rows_refuses_gaps():
+    from ploteries.viz.services.downsampling import minmax_downsample_rows
+
+    with pytest.raises(ValueError, match="NaN"):
+        minmax_downsample_rows(np.array([[1.0, np.nan, 2.0]]), 4)

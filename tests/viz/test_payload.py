@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -93,9 +93,12 @@ def test_typed_float_arrays_round_trip_within_float32(values):
 
 @settings(deadline=None)
 @given(values=hnp.arrays(np.int64, st.integers(0, 200), elements=st.integers(-(2**53), 2**53)))
+@example(values=np.array([2**31 - 1, -(2**31)]))  # int32's own ends go as i4
+@example(values=np.array([2**31]))
 def test_typed_integer_arrays_are_exact(values):
     encoded = typed_array(values)
-    assert encoded["dtype"] == ("i4" if values.size == 0 or np.abs(values).max() < 2**31 - 1 else "f8")
+    in_int32 = values.size == 0 or (values.min() >= -(2**31) and values.max() <= 2**31 - 1)
+    assert encoded["dtype"] == ("i4" if in_int32 else "f8")
     assert decode_array(encoded).astype(np.int64).tolist() == values.tolist()
 
 

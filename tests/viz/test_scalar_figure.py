@@ -99,3 +99,52 @@ def test_grown_series_or_a_redraw(entry, info, outcome):
             grown_series([entry], infos)
     else:
         assert grown_series([entry], infos) == outcome
+
+
+def _columns(draw_values: np.ndarray, start: int, wall0: float) -> ScalarColumns:
+    n = draw_values.size
+    return ScalarColumns(np.arange(start, start + n), wall0 + 7.5 * np.arange(n), draw_values)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0, 1, 2, 3, 50, 50, 50, 301]),  # lengths shared by several series (a sweep)
+            st.sampled_from(["finite", "finite", "nan", "inf", "constant"]),
+            st.integers(0, 2**31),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from([0.0, 0.6, 0.99, 1.0]),
+    st.sampled_from(["step", "relative", "wall"]),
+    st.sampled_from([4, 9, 64, 2000]),
+    st.sampled_from([60, 1_000_000]),
+)
+def test_overviews_side_by_side_are_each_overview_alone(specs, weight, xmode, budget, chunk_rows):
+    from ploteries.viz.scalar_traces import overview_points_many
+
+    series = []
+    for n, kind, seed in specs:
+        values = np.random.default_rng(seed).normal(size=n) * 100
+        if kind == "nan" and n:
+            values[n // 2] = np.nan
+        if kind == "inf" and n:
+            values[-1] = np.inf
+        if kind == "constant":
+            values[:] = 3.0
+        series.append(_columns(values, seed % 7, 1.7e9 + seed % 1000))
+    many = overview_points_many(series, weight=weight, xmode=xmode, budget=budget, chunk_rows=chunk_rows)
+    for cols, got in zip(series, many):
+        alone = overview_points(cols, weight=weight, xmode=xmode, budget=budget, chunk_rows=chunk_rows)
+        for field in ("x", "y", "x_smooth", "y_smooth", "y_raw_at_smooth"):
+            a, b = getattr(got, field), getattr(alone, field)
+            assert (a is None) == (b is None), field
+            if a is not None:
+                np.testing.assert_array_equal(a, b, err_msg=field)
+                assert a.dtype == b.dtype, field
+        np.testing.assert_equal(  # NaN equals NaN here (a last value may be one)
+            (got.rows, tuple(got.ema), got.origin, got.last_step, got.last_value),
+            (alone.rows, tuple(alone.ema), alone.origin, alone.last_step, alone.last_value),
+        )

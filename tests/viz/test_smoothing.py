@@ -155,3 +155,29 @@ def test_continuation_rejects_2d_values():
 
     with pytest.raises(ValueError, match="values must be 1-D"):
         smooth_ema_continue(np.zeros((2, 2)), 0.6, EmaState(0.0, 0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 5), st.integers(0, 3000)),
+        elements=st.floats(-1e300, 1e300) | st.sampled_from([0.0, -0.0, 1e-310, 5.0]),
+    ),
+    st.floats(0.0, 1.0) | st.sampled_from([0.0, 0.01, 0.6, 0.999, 1.0]),
+)
+def test_smoothing_rows_side_by_side_is_smoothing_each_alone_to_the_bit(values, weight):
+    from ploteries.viz.services.smoothing import smooth_ema_rows
+
+    rows = smooth_ema_rows(values, weight)
+    for i, row in enumerate(values):
+        np.testing.assert_array_equal(rows[i], smooth_ema(row, weight))
+
+
+def test_smoothing_rows_refuses_what_it_cannot_do_alike():
+    from ploteries.viz.services.smoothing import smooth_ema_rows
+
+    with pytest.raises(ValueError, match="2-D"):
+        smooth_ema_rows(np.zeros(3))
+    with pytest.raises(ValueError, match="finite.*smooth_ema"):
+        smooth_ema_rows(np.array([[1.0, np.nan]]))

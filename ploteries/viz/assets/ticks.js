@@ -3,8 +3,14 @@
 (function () {
   "use strict";
   var STALE_MS = 30000; // a request the server never answered (it failed) is asked again after this long
-  var stats = { requested: 0, applied: 0, dropped: 0, cardsDropped: 0 };
+  var stats = { requested: 0, applied: 0, dropped: 0, cardsDropped: 0, replies: [] };
   window.ploteriesTicks = stats;
+
+  /* What became of the reply to request ``id`` (the last 50 kept): applied (with how many cards dropped) or not. */
+  function note(id, fate, cardsDropped) {
+    stats.replies.push({ id: id, fate: fate, cardsDropped: cardsDropped });
+    if (stats.replies.length > 50) stats.replies.shift();
+  }
 
   function nothing(v) {
     return v === undefined || v === null;
@@ -43,9 +49,11 @@
     if (!reply || !reply.view) return skip;
     if (!same(reply.view, [settings, tab, tagFilter, runFilter, runs, page, slider, pause, ticked])) {
       stats.dropped += 1;
+      note(reply.id, "dropped", 0);
       return skip;
     }
     var held = {};
+    var cardsDropped = 0;
     var heldList = cc.states_list[cc.states_list.length - 1] || [];
     heldList.forEach(function (s, i) {
       held[s.id.card] = states[i] ? states[i].rev : null;
@@ -53,6 +61,7 @@
     Object.keys(reply.cards || {}).forEach(function (cid) {
       if (!same(held[cid], reply.revs[cid])) {
         stats.cardsDropped += 1; // the card changed since the tick read it (a zoom): its own reply wins
+        cardsDropped += 1;
         return;
       }
       var update = reply.cards[cid];
@@ -62,6 +71,7 @@
       if (!nothing(update.state) && s >= 0) newStates[s] = update.state;
     });
     stats.applied += 1;
+    note(reply.id, "applied", cardsDropped);
     var value = reply.slider[2];
     return [
       nothing(reply.version) ? NO : reply.version,

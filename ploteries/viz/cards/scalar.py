@@ -52,6 +52,7 @@ from ..scalar_traces import (
     cols_slice,
     extend_points,
     overview_points,
+    overview_points_many,
     scalar_columns,
 )
 from ..services.checksum import Action, SeriesState, plan_update
@@ -286,12 +287,17 @@ class ScalarCard(CardType):
             ctx.library, [lines[i].ref for i in todo], stop=stop, to_rows=[lines[i].chunk for i in todo]
         )
         to_columns = functools.partial(self.columns, ctx)
+        whole: dict[int, tuple[int, ScalarColumns]] = {}  # whole series in their first chunk, by chunk size
         for i, first in zip(todo, firsts):
             if first is None:
                 continue
             line = lines[i]
+            cols = to_columns(first)
+            if x_range is None and line.info.count <= len(cols) <= line.chunk:
+                whole[i] = (line.chunk, cols)  # drawn below with the others of their length, side by side
+                continue
             points[i] = overview_points(
-                read_chunk=_chunk_reader(ctx, line.ref, to_columns(first), stop, line.chunk, to_columns),
+                read_chunk=_chunk_reader(ctx, line.ref, cols, stop, line.chunk, to_columns),
                 n_rows=max(line.info.count, len(first)),
                 weight=weight,
                 xmode=ctx.settings.xmode,
@@ -301,6 +307,19 @@ class ScalarCard(CardType):
             )
             if line.key is not None:
                 self.overviews.put(line.key, points[i])
+        for chunk in {c for c, _ in whole.values()}:
+            drawn = [i for i, (c, _) in whole.items() if c == chunk]
+            many = overview_points_many(
+                [whole[i][1] for i in drawn],
+                weight=weight,
+                xmode=ctx.settings.xmode,
+                budget=budget,
+                chunk_rows=chunk,
+            )
+            for i, pts in zip(drawn, many):
+                points[i] = pts
+                if lines[i].key is not None:
+                    self.overviews.put(lines[i].key, pts)
         return points
 
     def _figure_layout(self, ctx: CardContext, drawn: list[np.ndarray]) -> dict:

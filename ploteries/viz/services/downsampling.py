@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["lttb_downsample", "minmax_downsample", "visible_range"]
+__all__ = ["lttb_downsample", "minmax_downsample", "minmax_downsample_rows", "visible_range"]
 
 
 def _check(x: ArrayLike, y: ArrayLike, n_out: int) -> tuple[NDArray[Any], NDArray[np.float64]]:
@@ -90,6 +90,47 @@ def minmax_downsample(x: ArrayLike, y: ArrayLike, n_out: int) -> NDArray[np.int6
     hi_keep = ~nan[hi_idx]
     picked = np.concatenate([lo_idx, hi_idx[hi_keep]]) + 1
     return np.unique(np.concatenate([[0, n - 1], picked]).astype(np.int64))
+
+
+def minmax_downsample_rows(y: NDArray[np.float64], n_out: int) -> list[NDArray[np.int64]]:
+    """:func:`minmax_downsample` of each row of a 2-D array without NaN (many series of one length at once).
+
+    Element ``i`` is ``minmax_downsample(x, y[i], n_out)``: the buckets are by row, so they are the same for every
+    series, and one reshaped ``argmin``/``argmax`` finds them all.
+
+    Examples
+    --------
+    >>> y = np.array([[0, 1, 0, 9, 0, 1, 0, 0, -5, 0, 1, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7]])
+    >>> [r.tolist() for r in minmax_downsample_rows(y, 6)]
+    [[0, 2, 3, 8, 10, 11], [0, 1, 6, 11]]
+    """
+    y_arr = np.asarray(y, dtype=np.float64)
+    if y_arr.ndim != 2:
+        raise ValueError(f"y must be 2-D (one series per row), got shape {y_arr.shape}")
+    if np.isnan(y_arr).any():
+        raise ValueError("y must not hold NaN; downsample a series with gaps with minmax_downsample")
+    rows, n = y_arr.shape
+    if n <= n_out or (n_out - 2) // 2 < 1:
+        single = minmax_downsample(np.arange(n), np.zeros(n), n_out)  # the ends or every row: same for all
+        return [single] * rows
+    n_buckets = (n_out - 2) // 2
+    inner = y_arr[:, 1:-1]
+    m = inner.shape[1]
+    size = -(-m // n_buckets)
+    full = m // size
+    parts = []
+    for arg in (np.argmin, np.argmax):
+        found = [
+            np.arange(full, dtype=np.int64) * size + arg(inner[:, : full * size].reshape(rows, full, size), 2)
+        ]
+        if full * size < m:
+            found.append(full * size + arg(inner[:, full * size :], axis=1)[:, None])
+        parts.extend(found)
+    ends = np.broadcast_to(np.array([-1, n - 2], dtype=np.int64), (rows, 2))
+    picked = np.sort(np.concatenate([ends, *parts], axis=1), axis=1) + 1
+    keep = np.ones(picked.shape, bool)
+    keep[:, 1:] = picked[:, 1:] != picked[:, :-1]
+    return [row[k] for row, k in zip(picked, keep)]
 
 
 def lttb_downsample(x: ArrayLike, y: ArrayLike, n_out: int) -> NDArray[np.int64]:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["DEFAULT_WEIGHT", "EmaState", "ema_state", "smooth_ema", "smooth_ema_continue"]
+__all__ = ["DEFAULT_WEIGHT", "EmaState", "ema_state", "smooth_ema", "smooth_ema_continue", "smooth_ema_rows"]
 
 DEFAULT_WEIGHT = 0.6
 """TensorBoard's default smoothing weight."""
@@ -35,47 +35,46 @@ _NEGLIGIBLE = 1e-300
 
 
 def _doubling_scan(x: NDArray[np.float64], a: float) -> NDArray[np.float64]:
-    """Solve ``s[k] = a*s[k-1] + x[k]`` by Hillis-Steele doubling, for small ``a``."""
+    """Solve ``s[k] = a*s[k-1] + x[k]`` (along the last axis) by Hillis-Steele doubling, for small ``a``."""
     s = x.copy()
     shift, coef = 1, a
-    while coef > _NEGLIGIBLE and shift < s.size:
-        s[shift:] += coef * s[:-shift]
+    while coef > _NEGLIGIBLE and shift < s.shape[-1]:
+        s[..., shift:] += coef * s[..., :-shift]
         shift *= 2
         coef *= coef
     return s
 
 
 def _linear_scan(x: NDArray[np.float64], a: float) -> NDArray[np.float64]:
-    """Solve ``s[k] = a*s[k-1] + x[k]`` with ``s[-1] = 0`` for ``0 <= a <= 1``, vectorized."""
-    n = x.size
+    """Solve ``s[k] = a*s[k-1] + x[k]`` with ``s[-1] = 0`` for ``0 <= a <= 1``, vectorized, along the last axis
+    (each row of a 2-D ``x`` is its own series, solved exactly as it would be alone)."""
+    n = x.shape[-1]
     if n <= 1 or a == 0.0:
         return x.copy()
     if a == 1.0:
-        return np.cumsum(x)
+        return np.cumsum(x, axis=-1)
     block = min(_MAX_BLOCK, 1 + int(_LOG_RANGE / -math.log(a)))
     if block < _MIN_BLOCK:
         return _doubling_scan(x, a)
     block = min(block, n)
-    # Scale by a power of two (exact) so that |x| <= 1 and a**-i * x cannot overflow; never scale up
-    # (2**1074 for a subnormal peak would itself overflow).
-    peak = float(np.max(np.abs(x)))
-    if peak == 0.0:
-        return x.copy()
-    scale = math.ldexp(1.0, -max(math.frexp(peak)[1], 0))
+    # Scale each series by a power of two (exact) so that |x| <= 1 and a**-i * x cannot overflow; never scale up
+    # (2**1074 for a subnormal peak would itself overflow). An all-zero series stays zeros (scale 1).
+    peak = np.max(np.abs(x), axis=-1, keepdims=True)
+    scale = np.ldexp(1.0, -np.maximum(np.frexp(peak)[1], 0))
     n_blocks = -(-n // block)
-    padded = np.zeros(n_blocks * block)
-    np.multiply(x, scale, out=padded[:n])
-    blocks = padded.reshape(n_blocks, block)
+    padded = np.zeros((*x.shape[:-1], n_blocks * block))
+    np.multiply(x, scale, out=padded[..., :n])
+    blocks = padded.reshape(*x.shape[:-1], n_blocks, block)
     i = np.arange(block, dtype=np.float64)
     up = np.power(a, i)  # a**i, >= 1e-150
     blocks *= 1.0 / up
-    np.cumsum(blocks, axis=1, out=blocks)
+    np.cumsum(blocks, axis=-1, out=blocks)
     blocks *= up
     if n_blocks > 1:
-        # carry[j] = value at the end of block j including all earlier blocks.
-        carry = _linear_scan(blocks[:, -1].copy(), a**block)
-        blocks[1:] += np.outer(carry[:-1], up * a)
-    return padded[:n] / scale
+        # carry[..., j] = value at the end of block j including all earlier blocks.
+        carry = _linear_scan(blocks[..., -1].copy(), a**block)
+        blocks[..., 1:, :] += carry[..., :-1, None] * (up * a)
+    return padded[..., :n] / scale
 
 
 def smooth_ema(values: ArrayLike, weight: float = DEFAULT_WEIGHT) -> NDArray[np.float64]:
@@ -126,6 +125,37 @@ def smooth_ema(values: ArrayLike, weight: float = DEFAULT_WEIGHT) -> NDArray[np.
     out = y.copy()  # non-finite values pass through
     out[finite] = smoothed
     return out
+
+
+def smooth_ema_rows(values: NDArray[np.float64], weight: float = DEFAULT_WEIGHT) -> NDArray[np.float64]:
+    """:func:`smooth_ema` of each row of a 2-D array of finite values (many series of one length at once).
+
+    Row ``i`` of the result is ``smooth_ema(values[i], weight)``, to the bit: the same operations run on every
+    row side by side, which saves numpy's per-call cost when a card draws hundreds of short series.
+
+    Examples
+    --------
+    >>> ys = np.array([[1.0, 2.0, 3.0], [5.0, 5.0, 5.0]])
+    >>> smooth_ema_rows(ys, 0.6).round(6).tolist()
+    [[1.0, 1.625, 2.326531], [5.0, 5.0, 5.0]]
+    """
+    y = np.asarray(values, dtype=np.float64)
+    if y.ndim != 2:
+        raise ValueError(f"values must be 2-D (one series per row), got shape {y.shape}")
+    if not np.isfinite(y).all():
+        raise ValueError("values must be finite; smooth a series with NaN or inf values with smooth_ema")
+    w = _clamp(weight)
+    if y.size == 0 or w == 0.0:
+        return y.copy()
+    if w == 1.0:
+        smoothed = np.zeros_like(y)
+    else:
+        smoothed = _linear_scan((1.0 - w) * y, w)
+        head = min(y.shape[1], 1 + int(54 * math.log(2.0) / -math.log(w)))
+        smoothed[:, :head] /= 1.0 - np.power(w, np.arange(1, head + 1, dtype=np.float64))
+    constant = (y == y[:, :1]).all(axis=1)  # all equal: TensorBoard returns them
+    smoothed[constant] = y[constant]
+    return smoothed
 
 
 class EmaState(NamedTuple):

@@ -72,6 +72,24 @@ def start_viewer():
         v.stop()
 
 
+RECORD_CALLBACKS_JS = """(() => {
+  // the page's last Dash callbacks, asked and answered (for a failure message: what the page was waiting on)
+  const calls = window.__callbacks = [];
+  const note = line => { calls.push(line); if (calls.length > 40) calls.shift(); };
+  const fetch0 = window.fetch;
+  window.fetch = function (input, init) {
+    const url = typeof input === 'string' ? input : (input && input.url) || '';
+    if (!url.includes('_dash-update-component')) return fetch0.apply(this, arguments);
+    let output = '?';
+    try { output = JSON.parse(init.body).output.slice(0, 90); } catch (e) {}
+    note(`${performance.now().toFixed(0)} -> ${output}`);
+    return fetch0.apply(this, arguments).then(
+      r => { note(`${performance.now().toFixed(0)} <- ${r.status} ${output}`); return r; },
+      e => { note(`${performance.now().toFixed(0)} x ${output}: ${e}`); throw e; });
+  };
+})();"""
+
+
 class ViewerPage:
     """A Playwright page on the viewer, with helpers that read what the page shows."""
 
@@ -79,8 +97,23 @@ class ViewerPage:
         self.page = page
         self.errors: list[str] = []
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.add_init_script(RECORD_CALLBACKS_JS)
         page.goto(url)
         page.wait_for_selector(".card, .empty", timeout=15_000)
+
+    def describe(self) -> str:
+        """What the page shows and did last (for a failure message): status, step slider, ticks, callbacks."""
+        try:
+            shown = self.page.evaluate(
+                """() => ({status: (document.querySelector('#status') || {}).textContent,
+                           slider: (document.querySelector('#step-slider input[type=number]') || {}).value,
+                           ticks: {...window.ploteriesTicks, replies: (window.ploteriesTicks || {replies: []}).replies.slice(-5)},
+                           callbacks: window.__callbacks || []})"""
+            )
+        except Exception as exc:  # noqa: BLE001 - the page may be gone
+            return f"page not readable: {exc}"
+        calls = shown.pop("callbacks")
+        return f"page: {shown}\nlast callbacks (ms since load, ->: asked, <-: answered):\n" + "\n".join(calls)
 
     def card_titles(self) -> list[str]:
         return self.page.eval_on_selector_all(".card .card-title", "els => els.map(e => e.textContent)")
@@ -146,7 +179,7 @@ class ViewerPage:
             if value:
                 return value
             time.sleep(interval)
-        raise AssertionError(f"timed out after {timeout}s; last value: {value!r}")
+        raise AssertionError(f"timed out after {timeout}s; last value: {value!r}\n{self.describe()}")
 
     def click_tab(self, label: str) -> None:
         self.page.locator(".tab", has_text=label).first.click()
