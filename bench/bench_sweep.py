@@ -123,7 +123,8 @@ def first_page(rev: str | None, root: Path) -> dict:
         body, gzipped = poll_layout(port, proc, f"the viewer ({rev or 'current'})", timeout=300)
         seconds = time.perf_counter() - t0
         text = gzip.decompress(body) if gzipped else body
-        return {"seconds": seconds, "bytes": len(body), "raw": len(text), "gzip": gzipped}
+        graphs = text.count(b'"type":"Graph"') + text.count(b'"type": "Graph"')
+        return {"seconds": seconds, "bytes": len(body), "raw": len(text), "gzip": gzipped, "graphs": graphs}
     finally:
         proc.terminate()
         proc.wait(10)
@@ -292,6 +293,13 @@ def main() -> None:
         write_sweep(root, runs, tags, STEPS)
         prev = first_page(args.previous, root)
         ours = first_page(None, root)
+        if not prev["graphs"]:
+            print(
+                f"first page, {runs} runs x {tags} tags x {STEPS:,} steps: {ours['bytes'] / 1e6:.2f} MB gzip "
+                f"({ours['raw'] / 1e6:.1f} MB raw) in {ours['seconds']:.2f} s; {args.previous} draws no card of this "
+                "database (written by a newer format: pass --data with files it reads)"
+            )
+            continue
         print(
             f"first page, {runs} runs x {tags} tags x {STEPS:,} steps: {ours['bytes'] / 1e6:.2f} MB gzip "
             f"({ours['raw'] / 1e6:.1f} MB raw) in {ours['seconds']:.2f} s; before: {prev['bytes'] / 1e6:.2f} MB "
