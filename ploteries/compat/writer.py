@@ -69,11 +69,15 @@ _TENSOR_TYPES: set[type] = set()  # torch tensor classes seen so far (checked wi
 
 
 def _fast_scalar(value: Any) -> float:
-    """``to_scalar`` with a shortcut for one-element torch tensors (CPU or CUDA): ``float(t)``."""
+    """``to_scalar`` with a shortcut for one-element torch tensors (CPU or CUDA): ``float(t.item())``.
+
+    ``item()`` needs no ``detach()`` for a tensor that requires grad (a loss logged as it is): 1.2 us against 9.4 us
+    for ``float(t.detach())``, and 0.9 us against 1.2 us without grad.
+    """
     cls = type(value)
     if cls in _TENSOR_TYPES or (is_torch_tensor(value) and not _TENSOR_TYPES.add(cls)):
         try:
-            return float(value.detach() if value.requires_grad else value)
+            return float(value.item())
         except (TypeError, ValueError, RuntimeError):
             pass  # several elements, complex, meta device...: to_scalar says what is wrong
     if value is None:
