@@ -240,3 +240,28 @@ def test_a_reader_on_read_only_media_reads_what_is_committed(db_path, tmp_path):
         assert db.read("r", "loss")["value"].tolist() == [1.0]
     finally:
         os.chmod(tmp_path / "test.h5-journal", 0o700)
+
+
+def test_a_second_process_reads_the_version_only_once_the_first_has_laid_the_file_out(tmp_path):
+    """Two processes creating one database: the second read the first's half-written file without the lock and
+    failed ("truncated file: eof = 96"). It now waits on the lock and reads the finished file."""
+    import threading
+
+    from ploteries.storage.hdf5.backend import _version
+    from ploteries.storage.hdf5.locking import file_lock
+
+    done = tmp_path / "done.h5"
+    with DatabaseWriter(done) as w:
+        w.append_scalar("r", "loss", 1.0, 0)
+    whole = done.read_bytes()
+    path = tmp_path / "sweep.h5"
+    got = []
+    with file_lock(path, exclusive=True, create=True):
+        path.write_bytes(whole[:96])  # the creator is laying the file out
+        reader = threading.Thread(target=lambda: got.append(_version(path)))
+        reader.start()
+        reader.join(0.5)
+        assert reader.is_alive() and not got, "the version was read while the file was being laid out"
+        path.write_bytes(whole)
+    reader.join(30)
+    assert got == [layout.FORMAT_VERSION]

@@ -461,8 +461,14 @@ class _StaleVersion(Exception):
 
 
 def _version(path: Path) -> int:
-    with open_h5(path, "r") as h5:
-        return int(h5.attrs.get(FORMAT_ATTR, 0))
+    """The format version of the file at ``path``, read under the shared lock: another process creating the
+    database holds the exclusive lock until its file is laid out (read without it, a half-written file failed as
+    "truncated file"). An empty file is a database about to be laid out: the current version."""
+    with file_lock(path, exclusive=False) as fd:
+        if os.fstat(fd).st_size == 0:
+            return layout.FORMAT_VERSION
+        with open_h5(path, "r") as h5:
+            return int(h5.attrs.get(FORMAT_ATTR, 0))
 
 
 def _rewrite_block(
