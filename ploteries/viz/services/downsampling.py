@@ -34,13 +34,21 @@ def _ends(n: int, n_out: int) -> NDArray[np.int64]:
 
 
 def _bucket_arg(arg, values: NDArray[np.float64], size: int) -> NDArray[np.int64]:
-    """``arg`` (``np.argmin`` or ``np.argmax``) of each run of ``size`` values (the last may be shorter), as indices
-    into ``values``: full buckets in one reshaped call, the short one apart (no padded copy of the series)."""
-    full = values.size // size
-    found = [np.arange(full, dtype=np.int64) * size + arg(values[: full * size].reshape(full, size), axis=1)]
-    if full * size < values.size:
-        found.append(np.array([full * size + arg(values[full * size :])], dtype=np.int64))
-    return np.concatenate(found)
+    """``arg`` (``np.argmin`` or ``np.argmax``) of each run of ``size`` values along the last axis (the last run may
+    be shorter), as indices into that axis: full buckets in one reshaped call, the short one apart (no padded copy
+    of the series). A 2-D ``values`` gives one row of indices per row."""
+    m = values.shape[-1]
+    full = m // size
+    lead = values.shape[:-1]
+    found = [
+        np.arange(full, dtype=np.int64) * size
+        + arg(values[..., : full * size].reshape(*lead, full, size), -1)
+    ]
+    if full * size < m:
+        found.append(
+            full * size + np.asarray(arg(values[..., full * size :], axis=-1), dtype=np.int64)[..., None]
+        )
+    return np.concatenate(found, axis=-1)
 
 
 def minmax_downsample(x: ArrayLike, y: ArrayLike, n_out: int) -> NDArray[np.int64]:
@@ -115,17 +123,8 @@ def minmax_downsample_rows(y: NDArray[np.float64], n_out: int) -> list[NDArray[n
         return [single] * rows
     n_buckets = (n_out - 2) // 2
     inner = y_arr[:, 1:-1]
-    m = inner.shape[1]
-    size = -(-m // n_buckets)
-    full = m // size
-    parts = []
-    for arg in (np.argmin, np.argmax):
-        found = [
-            np.arange(full, dtype=np.int64) * size + arg(inner[:, : full * size].reshape(rows, full, size), 2)
-        ]
-        if full * size < m:
-            found.append(full * size + arg(inner[:, full * size :], axis=1)[:, None])
-        parts.extend(found)
+    size = -(-inner.shape[1] // n_buckets)
+    parts = [_bucket_arg(arg, inner, size) for arg in (np.argmin, np.argmax)]
     ends = np.broadcast_to(np.array([-1, n - 2], dtype=np.int64), (rows, 2))
     picked = np.sort(np.concatenate([ends, *parts], axis=1), axis=1) + 1
     keep = np.ones(picked.shape, bool)

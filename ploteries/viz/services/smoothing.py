@@ -77,6 +77,17 @@ def _linear_scan(x: NDArray[np.float64], a: float) -> NDArray[np.float64]:
     return padded[..., :n] / scale
 
 
+def _debiased_ema(z: NDArray[np.float64], w: float) -> NDArray[np.float64]:
+    """TensorBoard's debiased average of finite values ``z`` along the last axis, for ``0 < w <= 1``."""
+    if w == 1.0:
+        return np.zeros_like(z)
+    smoothed = _linear_scan((1.0 - w) * z, w)
+    # 1 - w**n rounds to exactly 1 once w**n < 2**-54: only the head needs debiasing.
+    head = min(z.shape[-1], 1 + int(54 * math.log(2.0) / -math.log(w)))
+    smoothed[..., :head] /= 1.0 - np.power(w, np.arange(1, head + 1, dtype=np.float64))
+    return smoothed
+
+
 def smooth_ema(values: ArrayLike, weight: float = DEFAULT_WEIGHT) -> NDArray[np.float64]:
     """Smooth a scalar series exactly like TensorBoard's smoothing slider.
 
@@ -113,13 +124,7 @@ def smooth_ema(values: ArrayLike, weight: float = DEFAULT_WEIGHT) -> NDArray[np.
     finite = np.isfinite(y)
     all_finite = bool(finite.all())
     z = y if all_finite else y[finite]
-    if w == 1.0:
-        smoothed = np.zeros_like(z)
-    else:
-        smoothed = _linear_scan((1.0 - w) * z, w)
-        # 1 - w**n rounds to exactly 1 once w**n < 2**-54: only the head needs debiasing.
-        head = min(z.size, 1 + int(54 * math.log(2.0) / -math.log(w)))
-        smoothed[:head] /= 1.0 - np.power(w, np.arange(1, head + 1, dtype=np.float64))
+    smoothed = _debiased_ema(z, w)
     if all_finite:
         return smoothed
     out = y.copy()  # non-finite values pass through
@@ -147,12 +152,7 @@ def smooth_ema_rows(values: NDArray[np.float64], weight: float = DEFAULT_WEIGHT)
     w = _clamp(weight)
     if y.size == 0 or w == 0.0:
         return y.copy()
-    if w == 1.0:
-        smoothed = np.zeros_like(y)
-    else:
-        smoothed = _linear_scan((1.0 - w) * y, w)
-        head = min(y.shape[1], 1 + int(54 * math.log(2.0) / -math.log(w)))
-        smoothed[:, :head] /= 1.0 - np.power(w, np.arange(1, head + 1, dtype=np.float64))
+    smoothed = _debiased_ema(y, w)
     constant = (y == y[:, :1]).all(axis=1)  # all equal: TensorBoard returns them
     smoothed[constant] = y[constant]
     return smoothed
