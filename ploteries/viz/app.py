@@ -251,7 +251,7 @@ class Viewer:
         settings = context.settings.signature
 
         def compute() -> str:
-            refs = [ref for refs in context.bound.values() for ref in refs]
+            refs = context.card_type.watched_series(context)
             return data_token(context.card_id, settings, context.snapshot.version, refs)
 
         return self._memo(context.snapshot, ("token", context.card_id, settings), compute)

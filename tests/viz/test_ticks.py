@@ -11,6 +11,7 @@ from ploteries.viz.library import Library
 from ploteries.viz.scalar_figure import series_entries
 from ploteries.viz.settings import ViewSettings
 from ploteries.viz.ticks import DATA, REV, card_revisions, stamp_state, tick_reply, tick_view, unstamped
+from tests.viz.analysis_data import write_trials
 from tests.viz.helpers import write_scalars
 from tests.viz.media_data import write_media
 
@@ -127,3 +128,28 @@ def test_an_unchanged_tick_reuses_the_snapshot_and_skips_cards_holding_their_tok
     stale = {cid: {**state, DATA: "0" * 16} for cid, state in held.items()}
     assert viewer.card_updates(snapshot, stale, ViewSettings(), "loss", None, None, None, live=True) == {}
     assert len(refreshed) == 2  # an unknown token: the card checks its series itself and finds nothing new
+
+
+def test_a_tick_redraws_the_hparams_card_when_only_a_trials_scalar_grew(tmp_path):
+    """The hparams table shows each trial's last scalars, series the card is not bound to: rows appended to
+    one of them (no new series, the library's version unchanged) must change the card's token, or every later
+    tick skips the card and its column never follows training."""
+    root = write_trials(tmp_path / "runs")
+    viewer = Viewer(Library([root]))
+    held, models = first_page_states(viewer, "hparams")
+    (model,) = [m for m in models if m.card_type.name == "hparams"]
+    before = viewer.library.snapshot
+    with DatabaseWriter(root / "trial0" / "ploteries.h5") as w:
+        w.append_scalar("trial0", "loss/train", 0.125, 8)
+    snapshot = viewer.library.refresh()
+    assert snapshot.version == before.version  # rows only
+    updates = viewer.card_updates(snapshot, held, ViewSettings(), "hparams", None, None, None, live=True)
+    assert model.id in updates
+    assert updates[model.id][1] != held[model.id][DATA]
+    context = viewer.context(model, snapshot, ViewSettings(), viewer.colors(snapshot))
+    rows = model.card_type.table(context, ["loss/train"])["rows"]
+    assert {r["trial"]: r["s:loss/train"] for r in rows} == {
+        "trial0/hp": 0.125,
+        "trial1/hp": 1.2,
+        "trial2/hp": 2.2,
+    }

@@ -146,6 +146,14 @@ class CardType:
         """
         return []
 
+    def watched_series(self, ctx: CardContext) -> list[SeriesRef]:
+        """Every series whose rows the card draws: a live tick redraws the card when any of them changed.
+
+        Its bound series unless overridden; a card that also reads series it is not bound to (the hparams
+        card: each trial's scalars) names them here, or ticks skip the card when only those change.
+        """
+        return [ref for refs in ctx.bound.values() for ref in refs]
+
     def render(self, ctx: CardContext) -> CardContent:
         raise NotImplementedError
 

@@ -103,9 +103,13 @@ class HparamsCard(StateCard):
                 out.setdefault(ref.run_key, []).append(ref)
         return out
 
-    def digest(self, ctx: CardContext) -> str:
+    def watched_series(self, ctx: CardContext) -> list[SeriesRef]:
+        """The hparams records and every scalar of the trials' runs (the table's metric and scalar columns)."""
         related = [r for refs in self._related(ctx).values() for r in refs]
-        return series_digest(ctx, [*ctx.series, *related])
+        return [*ctx.series, *related]
+
+    def digest(self, ctx: CardContext) -> str:
+        return series_digest(ctx, self.watched_series(ctx))
 
     def trials(self, ctx: CardContext) -> tuple[list[dict], list[str], dict]:
         """``(trials, scalar tags offered, {trial id: {tag: scalar ref}})`` of the visible hparams records."""
