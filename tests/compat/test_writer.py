@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -187,6 +188,36 @@ def test_torch_steps_and_values(tmp_path):
     w.close()
     data = read(w.database, "r", "a")
     assert data["step"].tolist() == [3, 4, 5] and data["value"].tolist() == [1.5, 2.5, 1.0]
+
+
+def test_a_tensor_value_does_not_hand_the_gil_to_a_busy_thread(tmp_path):
+    """``item()`` releases the GIL: beside any busy Python thread each call then waited a whole switch interval."""
+    torch = pytest.importorskip("torch")
+    w = SummaryWriter(tmp_path / "r")
+    w.add_scalar("a", torch.tensor(0.5), 0)  # opens the database before the busy thread starts
+    values = [torch.tensor(0.5 + step) for step in range(1, 41)]
+    stop = threading.Event()
+
+    def busy():
+        while not stop.is_set():
+            pass
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.05)  # a call that releases the GIL waits >= 50 ms: 40 calls >= 2 s
+    thread = threading.Thread(target=busy, daemon=True)
+    thread.start()
+    try:
+        t0 = time.perf_counter()
+        for step, value in enumerate(values, 1):
+            w.add_scalar("a", value, step)
+        elapsed = time.perf_counter() - t0
+    finally:
+        stop.set()
+        sys.setswitchinterval(interval)
+        thread.join()
+    w.close()
+    assert elapsed < 1.0, f"40 add_scalar(tensor) calls took {elapsed:.2f} s beside a busy thread"
+    assert read(w.database, "r", "a")["value"].tolist() == [0.5 + s for s in range(41)]
 
 
 def test_fractional_step_truncated_like_tensorboard(tmp_path):
