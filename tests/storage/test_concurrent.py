@@ -16,9 +16,14 @@ N = 6000
 @pytest.mark.slow
 def test_three_writers_and_a_polling_reader(tmp_path):
     path = tmp_path / "shared.h5"
-    procs = [start_writer(path, f"run{i}", N, flush_secs) for i, flush_secs in enumerate([0.001, 0.01, 0.1])]
+    procs = [
+        start_writer(path, f"run{i}", N, flush_secs, gate=N // 2)
+        for i, flush_secs in enumerate([0.001, 0.01, 0.1])
+    ]
+    gates = [tmp_path / f"shared.h5.run{i}.at-gate" for i in range(3)]
     polls = partial = 0
     seen = {f"run{i}": 0 for i in range(3)}
+    released = False
     while any(p.poll() is None for p in procs):
         try:
             db = ploteries.open(path)
@@ -34,6 +39,12 @@ def test_three_writers_and_a_polling_reader(tmp_path):
             seen[run] = len(loss)
             partial += 0 < len(loss) < N
         polls += 1
+        # every writer holds at its gate, half its rows committed, until the reader has polled them there
+        if not released and all(g.exists() for g in gates) and polls > 3 and partial:
+            for p in procs:
+                p.stdin.write("go\n")
+                p.stdin.flush()
+            released = True
     for p in procs:
         out, err = p.communicate()
         assert p.returncode == 0, err

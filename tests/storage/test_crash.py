@@ -17,10 +17,13 @@ WRITER = Path(__file__).with_name("writer_process.py")
 TRIALS = int(os.environ.get("PLOTERIES_CRASH_TRIALS", "40"))  # raise it for a soak run
 
 
-def start_writer(path, run, n, flush_secs):
+def start_writer(path, run, n, flush_secs, gate=None):
+    """``writer_process.py`` writing ``n`` steps; with ``gate``, it stops after that step until a line on stdin."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     return subprocess.Popen(
-        [sys.executable, str(WRITER), str(path), run, str(n), str(flush_secs)],
+        [sys.executable, str(WRITER), str(path), run, str(n), str(flush_secs)]
+        + ([str(gate)] if gate else []),
+        stdin=subprocess.PIPE if gate else None,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
