@@ -10,6 +10,10 @@ Run: python bench/bench_analysis.py [--runs 8] [--tags 4] [--steps 5000] [--roun
 
 from __future__ import annotations
 
+import this_tree  # noqa: F401  (first: the ploteries of this tree, see this_tree.py)
+
+# isort: split
+
 import argparse
 import tempfile
 import time

@@ -19,6 +19,10 @@ Run: python bench/bench_compat.py [--scalars 100000] [--import-events 200000] [-
 
 from __future__ import annotations
 
+import this_tree  # noqa: F401  (first: the ploteries of this tree, see this_tree.py)
+
+# isort: split
+
 import argparse
 import importlib
 import sys

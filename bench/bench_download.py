@@ -10,6 +10,10 @@ Run: python bench/bench_download.py [--rows 5000000]
 
 from __future__ import annotations
 
+import this_tree  # noqa: F401  (first: the ploteries of this tree, see this_tree.py)
+
+# isort: split
+
 import argparse
 import json
 import subprocess

@@ -11,6 +11,10 @@ Run: python bench/bench_remote.py [--rows 50000] [--writers 8]
 
 from __future__ import annotations
 
+import this_tree  # noqa: F401  (first: the ploteries of this tree, see this_tree.py)
+
+# isort: split
+
 import argparse
 import json
 import os

@@ -16,6 +16,10 @@ Run: python bench/bench_runlist.py [--runs 5000] [--previous ea6a26c] [--timeout
 
 from __future__ import annotations
 
+import this_tree  # noqa: F401  (first: the ploteries of this tree, see this_tree.py)
+
+# isort: split
+
 import argparse
 import gzip
 import json

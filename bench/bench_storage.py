@@ -19,6 +19,10 @@ Run: python bench/bench_storage.py [--points 1000000] [--previous main] [--clock
 
 from __future__ import annotations
 
+import this_tree  # noqa: F401  (first: the ploteries of this tree, see this_tree.py)
+
+# isort: split
+
 import argparse
 import importlib
 import os

@@ -21,6 +21,10 @@ Run: python bench/bench_sweep.py [--previous ea6a26c] [--data DIR] [--no-tensorb
 
 from __future__ import annotations
 
+import this_tree  # noqa: F401  (first: the ploteries of this tree, see this_tree.py)
+
+# isort: split
+
 import argparse
 import dataclasses
 import gzip

@@ -24,6 +24,10 @@ Run: python bench/bench_viewer.py [--points 1000000] [--tags 10] [--timeout 900]
 
 from __future__ import annotations
 
+import this_tree  # noqa: F401  (first: the ploteries of this tree, see this_tree.py)
+
+# isort: split
+
 import argparse
 import json
 import os

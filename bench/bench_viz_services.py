@@ -5,6 +5,10 @@ Run: PYTHONPATH=. python bench/bench_viz_services.py
 
 from __future__ import annotations
 
+import this_tree  # noqa: F401  (first: the ploteries of this tree, see this_tree.py)
+
+# isort: split
+
 import math
 import time
 

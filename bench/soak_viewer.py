@@ -11,6 +11,10 @@ Run: python bench/soak_viewer.py [--clients 20] [--seconds 60] [--tick 1.0]
 
 from __future__ import annotations
 
+import this_tree  # noqa: F401  (first: the ploteries of this tree, see this_tree.py)
+
+# isort: split
+
 import argparse
 import json
 import statistics
