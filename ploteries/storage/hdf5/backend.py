@@ -40,7 +40,7 @@ from .format import (
     read_ragged_steps,
 )
 from .locking import _same_file, file_lock, lock_descriptor
-from .repair import rebuild
+from .repair import create_laid_out, rebuild
 
 READ_PATIENCE = 0.1  # seconds a reader waits for a writer's transaction before reading without the lock
 READ_RETRIES = 20  # lock-free reads that met a transaction in flight are tried again this often
@@ -313,7 +313,7 @@ class HDF5Backend(Backend):
                 rebuild(self.path)  # version 1 or 2 -> 3, under the exclusive lock
             try:
                 return self._write_once(body, reserve, create)
-            except _StaleVersion:
+            except (_StaleVersion, _Created):
                 continue
         raise OSError(
             errno.EAGAIN, f"could not convert {self.path} to format version {layout.FORMAT_VERSION}."
@@ -324,10 +324,8 @@ class HDF5Backend(Backend):
             if os.fstat(fd).st_size == 0:
                 if not create:
                     raise layout.not_a_database(self.path, "the file is empty.")
-                with h5py.File(
-                    self.path, "w", locking=False
-                ) as h5:  # version-0 superblock: no open-file flags
-                    layout.initialize(h5)
+                create_laid_out(self.path)
+                raise _Created  # our lock is on the empty file it replaced: lock the new one
             try:
                 h5 = h5py.File(self.path, "r+", locking=False, libver=layout.LIBVER)
             except OSError as exc:
@@ -454,6 +452,10 @@ class HDF5Backend(Backend):
 
 
 _ABORT = object()
+
+
+class _Created(Exception):
+    """The empty file was replaced by a laid-out database: lock it and start the transaction again."""
 
 
 class _StaleVersion(Exception):

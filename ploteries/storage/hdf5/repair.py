@@ -1,4 +1,4 @@
-"""Rebuilding a database: repair after a crash, and conversion of older files (versions 1, 2) to version 3.
+"""Whole files built aside and swapped in: a new database, repair after a crash, conversion of versions 1, 2 to 3.
 
 HDF5 does not order its metadata writes, so a writer killed inside a flush can leave structures that later
 transactions trip over ("addr overflow", "name already exists") although every committed row is readable
@@ -7,7 +7,8 @@ and swaps it in atomically (``os.replace``); lockers notice the swap (see ``lock
 
 The new file is built unnamed (``O_TMPFILE``) and given a name only to be renamed over the old one at once,
 so a rebuild killed half-way leaves nothing behind; leftovers of older versions (``.<name>.rebuild``) are
-removed.
+removed. A new database is laid out the same way (``create_laid_out``): a writer killed while HDF5 wrote the
+empty layout in place left a few kB that no later writer or reader could open.
 """
 
 from __future__ import annotations
@@ -43,6 +44,26 @@ def rebuild(path: Path) -> None:
             os.close(fd)
             if named is not None:
                 named.unlink(missing_ok=True)
+
+
+def create_laid_out(path: Path) -> None:
+    """Replace the empty file at ``path`` with an empty database, laid out aside and renamed over it in one step.
+
+    The caller holds the exclusive lock on the empty file; the lock stays on that (now unnamed) file, so the
+    caller must lock ``path`` again before using the database (``file_lock`` notices the swap).
+    """
+    path = Path(path)
+    fd, named = _unnamed_file(path.parent)
+    try:
+        with os.fdopen(os.dup(fd), "w+b") as fileobj:
+            with h5py.File(fileobj, "w") as h5:  # a version-0 superblock: no open-file flags
+                layout.initialize(h5)
+            fileobj.flush()
+        _link_over(fd, path)
+    finally:
+        os.close(fd)
+        if named is not None:
+            named.unlink(missing_ok=True)
 
 
 def committed_catalog(src: h5py.File, path: Path) -> tuple[Catalog, object]:
