@@ -89,3 +89,36 @@ def test_recovered_database_accepts_new_writers_and_keeps_order(tmp_path):
     assert_prefix_of_truth(db, "run", acknowledged)
     assert_prefix_of_truth(db, "second", 499)
     assert db.runs() == ["run", "second"]
+
+
+DIES_LAYING_OUT = """
+import os, signal, sys
+import numpy as np
+from ploteries.storage import DatabaseWriter
+from ploteries.storage.hdf5 import layout
+
+def dies_half_way(h5, uid=None):  # the new file's attributes and head are written, then kill -9
+    h5.attrs[layout.FORMAT_ATTR] = layout.FORMAT_VERSION
+    h5.create_dataset("head", data=np.zeros(2 * layout.HEAD_SLOT, np.uint8))
+    h5.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+layout.initialize = dies_half_way
+DatabaseWriter(sys.argv[1])  # lays the new database out
+"""
+
+
+@pytest.mark.parametrize("first", ["reader", "writer"])
+def test_a_writer_killed_while_laying_out_a_new_database_leaves_one_others_can_create(tmp_path, first):
+    path = tmp_path / "db.h5"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    proc = subprocess.run([sys.executable, "-c", DIES_LAYING_OUT, str(path)], env=env, capture_output=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["db.h5"]  # no half-built file beside it
+    assert path.stat().st_size == 0
+    if first == "reader":
+        with pytest.raises(ploteries.storage.NotADatabaseError, match="the file is empty"):
+            ploteries.open(path)
+    with ploteries.storage.DatabaseWriter(path) as w:
+        w.append_scalar("run", "loss", 2.0, 1)
+    assert ploteries.open(path).read("run", "loss")["value"].tolist() == [2.0]

@@ -6,10 +6,18 @@
   var stats = { requested: 0, applied: 0, dropped: 0, cardsDropped: 0, replies: [] };
   window.ploteriesTicks = stats;
 
-  /* What became of the reply to request ``id`` (the last 50 kept): applied (with how many cards dropped) or not. */
+  var noted = 0; // the highest request id whose reply's fate is noted
+
+  /* What became of the reply to request ``id`` (the last 50 kept): applied (with how many cards dropped) or
+     dropped; earlier replies never seen here are "superseded": Dash runs this callback once with the newest
+     reply when several came while it waited (e.g. behind a rewind's callbacks), so those were never applied. */
   function note(id, fate, cardsDropped) {
+    for (var skipped = noted + 1; skipped < id; skipped++) {
+      stats.replies.push({ id: skipped, fate: "superseded", cardsDropped: 0 });
+    }
     stats.replies.push({ id: id, fate: fate, cardsDropped: cardsDropped });
-    if (stats.replies.length > 50) stats.replies.shift();
+    noted = Math.max(noted, id);
+    while (stats.replies.length > 50) stats.replies.shift();
   }
 
   function nothing(v) {

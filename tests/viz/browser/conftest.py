@@ -73,9 +73,15 @@ def start_viewer():
 
 
 RECORD_CALLBACKS_JS = """(() => {
-  // the page's last Dash callbacks, asked and answered (for a failure message: what the page was waiting on)
+  // the page's last Dash callbacks, asked and answered (for a failure message: what the page was waiting on):
+  // the last 40 other than ticks, and the last 10 ticks (ticks come every few hundred ms and would crowd out the rest)
   const calls = window.__callbacks = [];
-  const note = line => { calls.push(line); if (calls.length > 40) calls.shift(); };
+  const ticks = window.__tickCallbacks = [];
+  const note = line => {
+    const list = line.endsWith(' tick-reply.data') ? ticks : calls;
+    list.push(line);
+    if (list.length > (list === ticks ? 10 : 40)) list.shift();
+  };
   const fetch0 = window.fetch;
   window.fetch = function (input, init) {
     const url = typeof input === 'string' ? input : (input && input.url) || '';
@@ -108,12 +114,17 @@ class ViewerPage:
                 """() => ({status: (document.querySelector('#status') || {}).textContent,
                            slider: (document.querySelector('#step-slider input[type=number]') || {}).value,
                            ticks: {...window.ploteriesTicks, replies: (window.ploteriesTicks || {replies: []}).replies.slice(-5)},
-                           callbacks: window.__callbacks || []})"""
+                           callbacks: window.__callbacks || [], ticks_asked: window.__tickCallbacks || []})"""
             )
         except Exception as exc:  # noqa: BLE001 - the page may be gone
             return f"page not readable: {exc}"
-        calls = shown.pop("callbacks")
-        return f"page: {shown}\nlast callbacks (ms since load, ->: asked, <-: answered):\n" + "\n".join(calls)
+        calls, ticks = shown.pop("callbacks"), shown.pop("ticks_asked")
+        return (
+            f"page: {shown}\nlast callbacks other than ticks (ms since load, ->: asked, <-: answered):\n"
+            + "\n".join(calls)
+            + "\nlast ticks:\n"
+            + "\n".join(ticks)
+        )
 
     def card_titles(self) -> list[str]:
         return self.page.eval_on_selector_all(".card .card-title", "els => els.map(e => e.textContent)")
