@@ -267,11 +267,14 @@ class Viewer:
         selection,
         *,
         live,
+        stale_only=False,
     ) -> dict[str, tuple[CardUpdate, str]]:
         """What changes in the cards of the page whose states the browser ``held`` (card id -> state).
 
         ``live``: a tick (new rows are sent as patches); else a settings change (every card drawn anew). Each
         update comes with the card's data token; on a tick a card whose state holds its token is skipped.
+        ``stale_only`` (with ``live=False``): a page of cards just drawn; only the cards drawn for other settings
+        are drawn anew (the page was asked for before the user changed the settings and answered after).
         """
         colors = self.colors(snapshot)
         updates = {}
@@ -280,7 +283,7 @@ class Viewer:
                 continue
             context = self.context(model, snapshot, settings, colors)
             token = self.token(context)
-            if live and held_token(held[model.id]) == token:
+            if (live or stale_only) and held_token(held[model.id]) == token:
                 continue  # nothing the card draws changed
             update = model.card_type.refresh(context, unstamped(held[model.id]), live=live)
             if update is not None:
@@ -552,12 +555,19 @@ def create_app(
         Output({"type": "card-graph", "card": ALL}, "figure", allow_duplicate=True),
         Output({"type": "card-state", "card": ALL}, "data", allow_duplicate=True),
         Input("settings", "data"),
+        Input("cards-rendered", "data"),
         *filters,
         State({"type": "card-state", "card": ALL}, "data"),
         prevent_initial_call=True,
     )
-    def redraw(settings_data, tab, tag_filter, run_filter, selection, states):
-        """A settings change: every card of the page drawn anew (a user action: never dropped for a tick)."""
+    def redraw(settings_data, _rendered, tab, tag_filter, run_filter, selection, states):
+        """A settings change: every card of the page drawn anew (a user action: never dropped for a tick).
+
+        After a page of cards is drawn (``cards-rendered``): the cards drawn for settings that are no longer the
+        page's, drawn anew. The page is drawn with the settings of when it was asked for (a tick's new version,
+        a tab); a rewind made while it was on its way was applied first, then the page replaced its cards with
+        live ones, and the rewound page showed live cards (ticks stop while rewound, so none corrected them).
+        """
         graph_ids = [o["id"]["card"] for o in ctx.outputs_list[0]]
         state_ids = [o["id"]["card"] for o in ctx.outputs_list[1]]
         settings = ViewSettings.from_store(settings_data)
@@ -570,6 +580,7 @@ def create_app(
             run_filter,
             selection,
             live=False,
+            stale_only="settings" not in _triggered(),
         )
         figures = [no_update] * len(graph_ids)
         new_states = [no_update] * len(state_ids)
@@ -645,6 +656,7 @@ def create_app(
         Output("pager", "style"),
         Output("tag-filter-error", "children"),
         Output("run-filter-error", "children"),
+        Output("cards-rendered", "data"),
         Input("version", "data"),
         Input("tabs", "value"),
         Input("tag-filter", "value"),
@@ -656,7 +668,8 @@ def create_app(
     )
     def render_cards(_version, tab, tag_filter, run_filter, selection, page, settings_data):
         settings = ViewSettings.from_store(settings_data)
-        return viewer.cards_view(library.snapshot, tab, tag_filter, run_filter, selection, page, settings)
+        view = viewer.cards_view(library.snapshot, tab, tag_filter, run_filter, selection, page, settings)
+        return (*view, time.monotonic_ns())  # redraw checks the new cards against the settings of now
 
     @app.callback(
         Output("page", "data"),

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import ploteries
-from ploteries.storage import DatabaseWriter, update_document
+from ploteries.storage import DatabaseWriter, NotADatabaseError, update_document
 from ploteries.storage.hdf5 import layout
 from ploteries.storage.maintenance import purge_run
 
@@ -155,6 +155,21 @@ def test_a_damaged_newest_head_warns_and_reads_the_previous_state(db_path):
         f["head"][start] = f["head"][start] ^ 0xFF
     with pytest.warns(UserWarning, match="newest copy of its head is damaged"):
         assert ploteries.open(db_path).read("r", "loss")["value"].tolist() == [1.0]
+
+
+def test_both_heads_unreadable_is_a_torn_read_for_a_reader_without_the_lock(db_path):
+    """A reader without the lock (a writer held it too long) may read the head while HDF5 rewrites the file's
+    metadata: both slots failing is then a read to retry, not a verdict on the file (it was one, once, in the
+    kill -9 soak of the remote server). With the lock, or on the last attempt, it is the file's state."""
+    with DatabaseWriter(db_path) as w:
+        w.append_scalar("r", "loss", 1.0, step=0)
+    with h5py.File(db_path, "r+", locking=False) as f:
+        f["head"][0] ^= 0xFF
+        f["head"][layout.HEAD_SLOT] ^= 0xFF
+        with pytest.raises(layout._Torn, match="no head slot passes its checksum"):
+            layout.read_head(f, db_path, racing=True)
+        with pytest.raises(NotADatabaseError, match="both copies of its head are damaged"):
+            layout.read_head(f, db_path)
 
 
 def test_a_commit_touches_only_the_series_it_changes(db_path):

@@ -63,11 +63,11 @@ def test_revisions_and_the_echoed_view_go_back_in_the_reply():
     )
 
 
-def first_page_states(viewer: Viewer, tab) -> tuple[dict, list]:
+def first_page_states(viewer: Viewer, tab, settings: ViewSettings | None = None) -> tuple[dict, list]:
     """The stamped card states of a tab's first page, as the browser holds them, and the models."""
     snapshot = viewer.library.refresh()
     models = viewer.models(snapshot, tab, None, None, None)
-    cards = viewer.render_cards(models, snapshot, ViewSettings(), viewer.colors(snapshot))
+    cards = viewer.render_cards(models, snapshot, settings or ViewSettings(), viewer.colors(snapshot))
     states = {}
     for card in cards:
         store = next(c for c in card.children if getattr(c, "id", {}).get("type") == "card-state")
@@ -153,3 +153,26 @@ def test_a_tick_redraws_the_hparams_card_when_only_a_trials_scalar_grew(tmp_path
         "trial1/hp": 1.2,
         "trial2/hp": 2.2,
     }
+
+
+def test_a_page_of_cards_drawn_for_settings_the_user_has_since_changed_is_drawn_anew(tmp_path):
+    """The page's cards come drawn for the settings of when they were asked for; a rewind applied before they
+    arrived left a rewound page of live cards (ticks stop while rewound). ``stale_only`` redraws those, only."""
+    viewer = Viewer(Library([write_trials(tmp_path / "runs")]))
+    rewound = ViewSettings(step=2)
+    drawn_live, models = first_page_states(viewer, "hparams")
+    drawn_rewound, _ = first_page_states(viewer, "hparams", rewound)
+    snapshot = viewer.library.snapshot
+    (model,) = [m for m in models if m.card_type.name == "hparams"]
+
+    def stale(held):
+        return viewer.card_updates(
+            snapshot, held, rewound, "hparams", None, None, None, live=False, stale_only=True
+        )
+
+    assert set(stale(drawn_live)) == {model.id}
+    update, token = stale(drawn_live)[model.id]
+    assert (
+        token == drawn_rewound[model.id][DATA] and update.state["digest"] == drawn_rewound[model.id]["digest"]
+    )
+    assert stale(drawn_rewound) == {}  # drawn for the page's settings: nothing to draw again

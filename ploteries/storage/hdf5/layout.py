@@ -132,6 +132,8 @@ def read_head(h5: h5py.File, path, *, racing: bool = False) -> Head:
     slots = [raw[:HEAD_SLOT], raw[HEAD_SLOT:]]
     heads = [Head.unpack(s) for s in slots]
     valid = [h for h in heads if h is not None]
+    if not valid and racing:  # read while a writer held the lock: HDF5 may have shown us anything; read again
+        raise _Torn(f"{path}: no head slot passes its checksum")
     if not valid:
         raise not_a_database(path, "both copies of its head are damaged (checksum mismatch).")
     best = max(valid, key=lambda h: h.generation)
