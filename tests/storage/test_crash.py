@@ -2,6 +2,7 @@
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -122,3 +123,43 @@ def test_a_writer_killed_while_laying_out_a_new_database_leaves_one_others_can_c
     with ploteries.storage.DatabaseWriter(path) as w:
         w.append_scalar("run", "loss", 2.0, 1)
     assert ploteries.open(path).read("run", "loss")["value"].tolist() == [2.0]
+
+
+DIES_BEFORE_THE_HEAD = """
+import os, signal, sys
+from ploteries.storage import DatabaseWriter
+from ploteries.storage.hdf5 import layout
+
+with DatabaseWriter(sys.argv[1]) as w:
+    for step in range(10):
+        w.append_scalar("a", "loss", float(step), step)
+    w.append_scalar("b", "loss", 0.0, 0)
+w = DatabaseWriter(sys.argv[1])
+layout.write_head = lambda h5, head: os.kill(os.getpid(), signal.SIGKILL)  # state slots flushed, no head
+for step in range(10, 20):
+    w.append_scalar("a", "loss", float(step), step)
+w.flush()
+"""
+
+
+def test_state_slots_of_a_transaction_killed_before_its_head_never_become_visible(tmp_path):
+    """The next transaction commits the same generation number without touching the killed one's keys: their
+    slots (written for that generation) must not become the committed state (seen in the kill -9 soak: a block
+    claiming rows whose data never reached the file)."""
+    path = tmp_path / "db.h5"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    proc = subprocess.run(
+        [sys.executable, "-c", DIES_BEFORE_THE_HEAD, str(path)], env=env, capture_output=True
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    shutil.rmtree(
+        tmp_path / "db.h5-journal"
+    )  # what the killed transaction held is gone: only the file counts
+    with ploteries.storage.DatabaseWriter(path) as w:
+        w.append_scalar("b", "loss", 1.0, 1)  # commits the killed one's generation, another series only
+    db = ploteries.open(path)
+    assert db.read("a", "loss")["step"].tolist() == list(range(10))
+    assert db.read("b", "loss")["value"].tolist() == [0.0, 1.0]
+    with ploteries.storage.DatabaseWriter(path) as w:  # and the series goes on from its committed rows
+        w.append_scalar("a", "loss", 10.5, 10)
+    assert ploteries.open(path).read("a", "loss")["value"].tolist() == [*map(float, range(10)), 10.5]

@@ -168,7 +168,8 @@ class _Transaction:
     def finish(self) -> layout.Head:
         for key, block in self.changed_blocks.items():
             self.states[key] = layout.slot_row(block, self.generation)
-        return layout.commit_state(self.h5, self.view, self.ops, self.states, self.new_keys)
+        leftovers = layout.announce(self.h5, self.view)
+        return layout.commit_state(self.h5, self.view, self.ops, self.states, self.new_keys, leftovers)
 
 
 class HDF5Backend(Backend):

@@ -421,11 +421,47 @@ def slot_row(block: Block | None, generation: int, seq: int = 0) -> tuple:
     )
 
 
-def commit_state(h5: h5py.File, view: View, ops: list[dict], states: dict[int, tuple], new_keys: int) -> Head:
+INTENT = "intent"
+"""A one-element dataset: the generation a transaction is about to write state slots for (flushed first)."""
+
+
+def announce(h5: h5py.File, view: View) -> dict[int, str]:
+    """Before a transaction writes state slots: the slots a killed transaction left behind, then the intent.
+
+    A transaction at committed generation ``G`` writes its slots with ``gen = G + 1``; killed before its head,
+    those slots stay, and the next transaction to commit ``G + 1`` without touching those keys made them valid
+    (rows that were never written, seen in the kill -9 soak). So each transaction first records ``G + 1`` in
+    ``/intent`` and flushes; one that finds an intent past ``G`` scans the slots (``O(keys)``, after a kill only)
+    and returns ``{key: slot}`` of those with ``gen > G``, which :func:`commit_state` invalidates.
+    """
+    generation = view.head.generation
+    intent = h5.get(INTENT)
+    leftovers: dict[int, str] = {}
+    if intent is not None and int(intent[0]) > generation:
+        n = view.head.state_len
+        for slot in ("a", "b"):
+            gens = h5[f"state_{slot}"].fields("gen")[:n]
+            leftovers.update((int(k), slot) for k in np.flatnonzero(gens > generation))
+    if intent is None:
+        intent = h5.create_dataset(INTENT, data=np.zeros(1, np.int64))
+    intent[0] = generation + 1
+    h5.flush()
+    return leftovers
+
+
+def commit_state(
+    h5: h5py.File,
+    view: View,
+    ops: list[dict],
+    states: dict[int, tuple],
+    new_keys: int,
+    leftovers: dict[int, str] | None = None,
+) -> Head:
     """Write a transaction's catalog part: log frame, state slots, change rows; return the head to write.
 
     ``states`` maps every changed key to its new slot tuple (generation already set); ``new_keys`` is how many
-    keys the transaction allocated past ``view.head.state_len``.
+    keys the transaction allocated past ``view.head.state_len``; ``leftovers`` (:func:`announce`): slots a
+    killed transaction wrote, marked invalid unless this one writes them anyway.
     """
     head = view.head
     generation = head.generation + 1
@@ -435,6 +471,9 @@ def commit_state(h5: h5py.File, view: View, ops: list[dict], states: dict[int, t
         if h5[name].shape[0] < state_len:
             h5[name].resize((state_len,))
     by_slot: dict[str, list] = {"a": [], "b": []}
+    for key, slot in sorted((leftovers or {}).items()):
+        if key not in states:  # (a changed key's leftover is its free slot: overwritten below)
+            by_slot[slot].append((key, EMPTY_SLOT))
     for key in sorted(states):
         if key >= head.state_len:  # a new key: slot a holds it, slot b is marked invalid
             by_slot["a"].append((key, states[key]))
@@ -443,6 +482,7 @@ def commit_state(h5: h5py.File, view: View, ops: list[dict], states: dict[int, t
             by_slot["b" if view.valid_slot.get(key) == "a" else "a"].append((key, states[key]))
     for slot, items in by_slot.items():
         if items:
+            items.sort(key=lambda item: item[0])
             keys = [k for k, _ in items]
             rows = np.array([r for _, r in items], SLOT_DTYPE)
             _write_rows(h5[f"state_{slot}"], keys, rows)
