@@ -274,9 +274,8 @@ def page_layout(roots: Sequence[str], reload_interval: float, first=None) -> htm
         dcc.Store(id="version", data=version),
         dcc.Store(id="settings", data=settings.to_store()),
         dcc.Store(id="page", data=0),
-        dcc.Store(
-            id="cards-rendered", data=0
-        ),  # bumped by each page of cards drawn (Viewer.card_updates: stale)
+        # bumped by each page of cards drawn: redraw then draws anew the cards drawn for other settings
+        dcc.Store(id="cards-rendered", data=0),
         dcc.Interval(id="tick", interval=int(reload_interval * 1000), n_intervals=0),
         dcc.Store(id="tick-request", data=None),  # see ploteries.viz.ticks
         dcc.Store(id="tick-reply", data=None),

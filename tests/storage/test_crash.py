@@ -18,9 +18,19 @@ WRITER = Path(__file__).with_name("writer_process.py")
 TRIALS = int(os.environ.get("PLOTERIES_CRASH_TRIALS", "40"))  # raise it for a soak run
 
 
+def child_env() -> dict:
+    """The environment of a child Python process that imports this checkout's ploteries."""
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+
+
+def run_killed(script: str, path: Path) -> None:
+    """Run ``script`` (Python source, ``sys.argv[1]`` = ``path``), which kills itself with SIGKILL."""
+    proc = subprocess.run([sys.executable, "-c", script, str(path)], env=child_env(), capture_output=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+
+
 def start_writer(path, run, n, flush_secs, gate=None):
     """``writer_process.py`` writing ``n`` steps; with ``gate``, it stops after that step until a line on stdin."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     return subprocess.Popen(
         [sys.executable, str(WRITER), str(path), run, str(n), str(flush_secs)]
         + ([str(gate)] if gate else []),
@@ -28,7 +38,7 @@ def start_writer(path, run, n, flush_secs, gate=None):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=child_env(),
     )
 
 
@@ -112,9 +122,7 @@ DatabaseWriter(sys.argv[1])  # lays the new database out
 @pytest.mark.parametrize("first", ["reader", "writer"])
 def test_a_writer_killed_while_laying_out_a_new_database_leaves_one_others_can_create(tmp_path, first):
     path = tmp_path / "db.h5"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
-    proc = subprocess.run([sys.executable, "-c", DIES_LAYING_OUT, str(path)], env=env, capture_output=True)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    run_killed(DIES_LAYING_OUT, path)
     assert [p.name for p in tmp_path.iterdir()] == ["db.h5"]  # no half-built file beside it
     assert path.stat().st_size == 0
     if first == "reader":
@@ -147,14 +155,9 @@ def test_state_slots_of_a_transaction_killed_before_its_head_never_become_visibl
     slots (written for that generation) must not become the committed state (seen in the kill -9 soak: a block
     claiming rows whose data never reached the file)."""
     path = tmp_path / "db.h5"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
-    proc = subprocess.run(
-        [sys.executable, "-c", DIES_BEFORE_THE_HEAD, str(path)], env=env, capture_output=True
-    )
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
-    shutil.rmtree(
-        tmp_path / "db.h5-journal"
-    )  # what the killed transaction held is gone: only the file counts
+    run_killed(DIES_BEFORE_THE_HEAD, path)
+    # what the killed transaction held is gone: only the file counts
+    shutil.rmtree(tmp_path / "db.h5-journal")
     with ploteries.storage.DatabaseWriter(path) as w:
         w.append_scalar("b", "loss", 1.0, 1)  # commits the killed one's generation, another series only
     db = ploteries.open(path)

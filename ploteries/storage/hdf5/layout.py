@@ -471,7 +471,7 @@ def commit_state(
         if h5[name].shape[0] < state_len:
             h5[name].resize((state_len,))
     by_slot: dict[str, list] = {"a": [], "b": []}
-    for key, slot in sorted((leftovers or {}).items()):
+    for key, slot in (leftovers or {}).items():
         if key not in states:  # (a changed key's leftover is its free slot: overwritten below)
             by_slot[slot].append((key, EMPTY_SLOT))
     for key in sorted(states):

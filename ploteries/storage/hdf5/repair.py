@@ -28,22 +28,16 @@ from .locking import file_lock
 def rebuild(path: Path) -> None:
     """Copy the committed content of ``path`` (any format version) into a new file (newest version) in its place."""
     path = Path(path)
+
+    def copy(fileobj) -> None:
+        with h5py.File(fileobj, "w") as dst:  # a version-0 superblock: no open-file flags
+            dst.attrs[FORMAT_ATTR] = 0
+        with open_h5(path, "r") as src, h5py.File(fileobj, "r+", libver=layout.LIBVER) as dst:
+            copy_committed(src, dst, path)
+
     with file_lock(path, exclusive=True):
         _remove_leftovers(path)
-        fd, named = _unnamed_file(path.parent)
-        try:
-            with os.fdopen(os.dup(fd), "w+b") as fileobj:
-                with h5py.File(fileobj, "w") as dst:  # a version-0 superblock: no open-file flags
-                    dst.attrs[FORMAT_ATTR] = 0
-                with open_h5(path, "r") as src, h5py.File(fileobj, "r+", libver=layout.LIBVER) as dst:
-                    copy_committed(src, dst, path)
-                fileobj.flush()
-            os.fsync(fd)
-            _link_over(fd, path)
-        finally:
-            os.close(fd)
-            if named is not None:
-                named.unlink(missing_ok=True)
+        _swap_in(path, copy, fsync=True)
 
 
 def create_laid_out(path: Path) -> None:
@@ -52,13 +46,23 @@ def create_laid_out(path: Path) -> None:
     The caller holds the exclusive lock on the empty file; the lock stays on that (now unnamed) file, so the
     caller must lock ``path`` again before using the database (``file_lock`` notices the swap).
     """
-    path = Path(path)
+
+    def lay_out(fileobj) -> None:
+        with h5py.File(fileobj, "w") as h5:  # a version-0 superblock: no open-file flags
+            layout.initialize(h5)
+
+    _swap_in(Path(path), lay_out, fsync=False)
+
+
+def _swap_in(path: Path, build, *, fsync: bool) -> None:
+    """Build a file with ``build(file object)`` unnamed beside ``path``, then rename it over ``path`` in one step."""
     fd, named = _unnamed_file(path.parent)
     try:
         with os.fdopen(os.dup(fd), "w+b") as fileobj:
-            with h5py.File(fileobj, "w") as h5:  # a version-0 superblock: no open-file flags
-                layout.initialize(h5)
+            build(fileobj)
             fileobj.flush()
+        if fsync:
+            os.fsync(fd)
         _link_over(fd, path)
     finally:
         os.close(fd)
